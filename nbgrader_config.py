@@ -1,0 +1,45 @@
+"""nbgrader configuration of the course (the course directory is the repository root).
+
+`coursekit release`, `coursekit autograde` and the tests run nbgrader with this file.
+"""
+
+import os
+
+c = get_config()  # noqa: F821  (injected by traitlets)
+
+c.CourseDirectory.course_id = "deep-learning-in-practice"
+c.CourseDirectory.source_directory = "solutions"  # instructor version: solutions + all tests
+c.CourseDirectory.release_directory = "exercises"  # generated student version, never hand-edited
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = os.environ.get("COURSEKIT_DB_URL", "sqlite:///gradebook.db")
+# Only notebooks and the small files an assignment ships travel with it.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# Student stubs.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Execution while autograding: training cells get up to 5 minutes each; one timeout fails the
+# cell, not the whole run.
+c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True
+c.Execute.allow_errors = True  # a failing test cell costs its own points only
+
+# A student who deletes a graded cell gets it back (with a note), so its tests still run.
+c.OverwriteCells.add_missing_cells = True
+
+# nbgrader gives zero points to a test cell that writes anything to stderr. TensorFlow's C++
+# core and known library warnings do that without anyone's fault, so those outputs are
+# dropped before grading. Real failures are `error` outputs and are never dropped.
+_TF_NOISE = [
+    r"^WARNING: All log messages before absl::InitializeLog\(\)",
+    r"^[IWE]\d{4} [\d:.]+\s+\d+ \S+\.(cc|h):\d+\]",  # absl/glog lines: I0000 00:00:... file.cc:31]
+    r"oneDNN custom operations are on",
+    r"This TensorFlow binary is optimized to use available CPU instructions",
+    r"Unable to register cu(DNN|FFT|BLAS) factory",
+    r"(Deprecation|Future|User|Runtime)Warning:",
+]
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = "(?m)" + "|".join(f"(?:{p})" for p in _TF_NOISE)
