@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import os
 import platform
 import subprocess
 import sys
@@ -137,8 +138,6 @@ def _cmd_book(args):
 
 
 def _book_env():
-    import os
-
     return {**os.environ, **course.GRADING_ENV, "COURSEKIT_GRADING": "0"}
 
 

@@ -1,0 +1,25 @@
+"""Shared fixtures: a throw-away copy of the course directory for nbgrader runs."""
+
+import os
+import shutil
+
+import pytest
+
+from coursekit import course
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def make_course_copy(destination):
+    """Copy what nbgrader needs (config and solutions/) into ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(course.REPO_ROOT / "nbgrader_config.py", destination)
+    shutil.copytree(course.REPO_ROOT / "solutions", destination / "solutions")
+    return destination
+
+
+@pytest.fixture(scope="session")
+def course_copy(tmp_path_factory):
+    """A course directory in a temporary folder, with its own SQLite gradebook."""
+    return make_course_copy(tmp_path_factory.mktemp("course"))

@@ -1,0 +1,168 @@
+"""The nbgrader pipeline end to end: release is up to date, and autograding is trustworthy.
+
+For every assignment in solutions/: the committed student version equals a fresh release,
+the reference solution gets full marks and the untouched exercise gets zero. For a01, a copy
+with one function broken loses exactly that function's points, with a teaching message and
+no hidden-test code in what the student sees.
+"""
+
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from coursekit import course
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENTS = course.list_assignments()
+
+
+def _notebooks(folder):
+    return sorted(p.relative_to(folder) for p in folder.rglob("*.ipynb"))
+
+
+def _normalised(path):
+    """The notebook as JSON, minus what may legitimately differ between runs."""
+    nb = json.loads(path.read_text())
+    nb.get("metadata", {}).pop("widgets", None)
+    return nb
+
+
+@pytest.fixture(scope="module")
+def released(course_copy, tmp_path_factory):
+    target = tmp_path_factory.mktemp("release")
+    course.release(course_dir=course_copy, release_dir=target)
+    return target
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_exercises_are_up_to_date(released, assignment):
+    committed = course.REPO_ROOT / "exercises" / assignment
+    fresh = released / assignment
+    assert committed.is_dir(), f"exercises/{assignment} is missing: run `make release`."
+    assert _notebooks(committed) == _notebooks(fresh), (
+        f"exercises/{assignment} has other notebooks than a fresh release: run `make release`."
+    )
+    for name in _notebooks(fresh):
+        assert _normalised(committed / name) == _normalised(fresh / name), (
+            f"exercises/{assignment}/{name} differs from a fresh release of solutions/: "
+            "exercises/ is generated, never edited by hand. Run `make release` and commit."
+        )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_has_no_solutions_or_hidden_tests(released, assignment):
+    for path in (released / assignment).rglob("*.ipynb"):
+        text = path.read_text()
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"{path.name} still contains {marker!r}"
+        nb = nbformat.read(path, as_version=4)
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def _break_function(source, function_name, wrong_body):
+    """Make ``function_name`` in a solution cell return ``wrong_body`` (a realistic bug)."""
+    pattern = re.compile(rf"def {function_name}\(.*?\):\n(?:[ \t]+\"\"\"[\s\S]*?\"\"\"\n)?")
+    match = pattern.search(source)
+    assert match, f"cannot find def {function_name} to break"
+    return source[: match.end()] + f"    return {wrong_body}\n" + source[match.end() :]
+
+
+# assignment -> (function, wrong return expression): one classic mistake per assignment.
+BROKEN = {
+    "a01_perceptron": ("sigmoid", "1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(course_copy, released):
+    """Autograde reference, blank (untouched) and, where defined, broken submissions."""
+    submitted = course_copy / "submitted"
+    for assignment in ASSIGNMENTS:
+        shutil.copytree(
+            course_copy / "solutions" / assignment, submitted / "reference" / assignment
+        )
+        shutil.copytree(released / assignment, submitted / "blank" / assignment)
+        if assignment in BROKEN:
+            target = submitted / "broken" / assignment
+            shutil.copytree(course_copy / "solutions" / assignment, target)
+            for path in target.glob("*.ipynb"):
+                nb = nbformat.read(path, as_version=4)
+                function, wrong_body = BROKEN[assignment]
+                for cell in nb.cells:
+                    if f"def {function}(" in cell.source:
+                        cell.source = _break_function(cell.source, function, wrong_body)
+                nbformat.write(nb, path)
+    results = {}
+    for assignment in ASSIGNMENTS:
+        for result in course.autograde(assignment, course_dir=course_copy):
+            results[(assignment, result.student)] = result
+    return results
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_gets_full_marks(graded, assignment):
+    result = graded[(assignment, "reference")]
+    assert result.max_score > 0
+    assert result.score == result.max_score, f"reference solution of {assignment}: {result}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_exercise_gets_zero(graded, assignment):
+    result = graded[(assignment, "blank")]
+    assert result.score == 0, f"untouched exercise of {assignment} earned points: {result}"
+
+
+def _grade_cells(notebook_path):
+    nb = nbformat.read(notebook_path, as_version=4)
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+def _hidden_lines(assignment):
+    lines = set()
+    for path in (course.REPO_ROOT / "solutions" / assignment).glob("*.ipynb"):
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", text, re.S):
+            lines.update(line.strip() for line in block.splitlines() if len(line.strip()) > 12)
+    return lines
+
+
+@pytest.mark.parametrize("assignment", sorted(BROKEN))
+def test_broken_function_loses_only_its_points(graded, course_copy, assignment):
+    from nbgrader.api import Gradebook
+
+    function, _ = BROKEN[assignment]
+    url = f"sqlite:///{course_copy / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        submission = gradebook.find_submission(assignment, "broken")
+        lost = {
+            grade.name
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.score < grade.max_score
+        }
+    assert lost, "breaking a function cost no points"
+    assert all(function in name for name in lost), (
+        f"breaking {function} also failed unrelated tests: {sorted(lost)}"
+    )
+
+    hidden = _hidden_lines(assignment)
+    assert hidden, "the assignment has no hidden tests"
+    graded_dir = course_copy / "autograded" / "broken" / assignment
+    for path in graded_dir.glob("*.ipynb"):
+        for grade_id, cell in _grade_cells(path).items():
+            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            if grade_id not in lost:
+                continue
+            assert errors, f"{grade_id} lost points without an error output"
+            shown = "\n".join("\n".join(o.traceback) + o.evalue for o in errors)
+            assert len(errors[0].evalue) > 20, f"{grade_id}: failure message too terse: {shown}"
+            leaked = [line for line in hidden if line in shown]
+            assert not leaked, f"{grade_id} shows hidden-test code to the student: {leaked}"

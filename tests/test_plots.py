@@ -1,0 +1,251 @@
+"""Tests of coursekit.plots: normal use returns a Figure; bad input raises a clear error."""
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from coursekit.plots import plot_decision_boundary, plot_training_curves, show_images
+
+matplotlib.use("Agg")  # no windows, also on a machine with a display
+
+X_GATE = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+Y_AND = np.array([0, 0, 0, 1])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _and_labels(points):
+    return (points.sum(axis=1) > 1.5).astype(int)
+
+
+# --- plot_decision_boundary -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "predict",
+    [
+        _and_labels,  # integer labels (m,)
+        lambda P: _and_labels(P).astype(float),  # float labels with integer values
+        lambda P: 1 / (1 + np.exp(-(P.sum(axis=1) - 1.5) * 4)),  # probabilities (m,)
+        lambda P: (P.sum(axis=1) - 1.5)[:, None],  # raw scores (m, 1)
+        lambda P: np.column_stack([1.5 - P.sum(axis=1), P.sum(axis=1) - 1.5]),  # (m, k)
+    ],
+    ids=["labels", "float-labels", "probabilities", "scores-m-1", "class-scores"],
+)
+def test_decision_boundary_accepts_labels_and_scores(predict):
+    fig = plot_decision_boundary(predict, X_GATE, Y_AND, resolution=30, title="AND")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title() == "AND"
+    # the padding is applied around the points
+    assert ax.get_xlim() == pytest.approx((-0.5, 1.5))
+    assert ax.get_ylim() == pytest.approx((-0.5, 1.5))
+    # one scatter collection per class, labelled for the legend
+    legend_texts = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend_texts == ["class 0", "class 1"]
+
+
+def test_decision_boundary_calls_predict_once_on_the_whole_grid():
+    calls = []
+
+    def predict(points):
+        calls.append(points.shape)
+        return _and_labels(points)
+
+    plot_decision_boundary(predict, X_GATE, Y_AND, resolution=17, padding=0.25)
+    assert calls == [(17 * 17, 2)]
+
+
+def test_decision_boundary_draws_into_given_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    returned = plot_decision_boundary(_and_labels, X_GATE, Y_AND, ax=right, resolution=10)
+    assert returned is fig
+    assert right.get_legend() is not None
+    assert left.get_legend() is None
+
+
+def test_decision_boundary_handles_multiclass_and_degenerate_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = np.arange(30) % 3
+    fig = plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(int) + (P[:, 1] > 0), X, y)
+    assert len(fig.axes[0].get_legend().get_texts()) == 3
+    # a single point still gives a window around it
+    fig = plot_decision_boundary(_and_labels, [[1.0, 1.0]], [1], padding=0)
+    low, high = fig.axes[0].get_xlim()
+    assert low < 1.0 < high
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        (
+            np.zeros((4, 3)),
+            Y_AND,
+            r"X must have shape \(n_samples, 2\).*Received: X with shape \(4, 3\)",
+        ),
+        (np.zeros(4), Y_AND, r"Received: X with shape \(4,\)"),
+        (np.zeros((0, 2)), np.zeros(0), r"at least one point"),
+        (X_GATE, np.zeros(3), r"y must have shape.*\(4,\).*Received: y with shape \(3,\)"),
+        (X_GATE, np.zeros((4, 1)), r"Received: y with shape \(4, 1\)"),
+        (np.full((4, 2), np.nan), Y_AND, r"finite"),
+    ],
+)
+def test_decision_boundary_rejects_bad_data(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        plot_decision_boundary(_and_labels, X, y)
+
+
+def test_decision_boundary_rejects_bad_options_and_predict():
+    with pytest.raises(TypeError, match="predict must be a function"):
+        plot_decision_boundary("model", X_GATE, Y_AND)
+    with pytest.raises(ValueError, match=r"resolution must be a positive integer.*resolution=0"):
+        plot_decision_boundary(_and_labels, X_GATE, Y_AND, resolution=0)
+    with pytest.raises(ValueError, match=r"resolution must be at least 2"):
+        plot_decision_boundary(_and_labels, X_GATE, Y_AND, resolution=1)
+    with pytest.raises(ValueError, match=r"padding must be a non-negative number.*padding=-1"):
+        plot_decision_boundary(_and_labels, X_GATE, Y_AND, padding=-1)
+    with pytest.raises(TypeError, match=r"ax must be a matplotlib Axes.*Received: ax of type str"):
+        plot_decision_boundary(_and_labels, X_GATE, Y_AND, ax="left")
+    with pytest.raises(ValueError, match=r"m=100 points.*Received: an output of shape \(10,\)"):
+        plot_decision_boundary(lambda P: np.zeros(10), X_GATE, Y_AND, resolution=10)
+    with pytest.raises(ValueError, match=r"NaN or inf"):
+        plot_decision_boundary(lambda P: np.full(len(P), np.nan), X_GATE, Y_AND, resolution=10)
+
+
+# --- show_images ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape", [(5, 28, 28), (5, 28, 28, 1), (5, 16, 24, 3), (5, 8, 8, 4)], ids=str
+)
+def test_show_images_shapes(shape):
+    images = np.random.default_rng(0).random(shape)
+    fig = show_images(images, num_columns=3)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 5  # the sixth cell of the 2 x 3 grid is removed
+
+
+def test_show_images_titles_from_labels_and_class_names():
+    images = np.zeros((4, 6, 6), dtype=np.uint8)
+    fig = show_images(images, [3, 1, 0, 2], class_names=["a", "b", "c", "d"])
+    assert [ax.get_title() for ax in fig.axes] == ["d", "b", "a", "c"]
+    fig = show_images(images, ["cat", "dog", "cat", "dog"])
+    assert [ax.get_title() for ax in fig.axes] == ["cat", "dog", "cat", "dog"]
+    fig = show_images(images)
+    assert [ax.get_title() for ax in fig.axes] == ["", "", "", ""]
+
+
+def test_show_images_accepts_a_list_of_images():
+    fig = show_images([np.zeros((5, 5)), np.ones((5, 5))], num_columns=8)
+    assert len(fig.axes) == 2
+
+
+@pytest.mark.parametrize(
+    ("images", "match"),
+    [
+        (np.zeros((28, 28)), r"Received: images with shape \(28, 28\)\. For a single image"),
+        (np.zeros(10), r"Received: images with shape \(10,\)"),
+        (np.zeros((2, 8, 8, 2)), r"1, 3 or 4 channels.*Received: images with shape \(2, 8, 8, 2\)"),
+        (np.zeros((0, 8, 8)), r"at least one image"),
+        (np.array([[["a"]]]), r"must be numeric"),
+    ],
+)
+def test_show_images_rejects_bad_shapes(images, match):
+    with pytest.raises(ValueError, match=match):
+        show_images(images)
+
+
+def test_show_images_rejects_bad_labels_and_options():
+    images = np.zeros((3, 4, 4))
+    with pytest.raises(ValueError, match=r"labels must have shape \(n_images,\) = \(3,\).*\(2,\)"):
+        show_images(images, [0, 1])
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\).*from 0 to 2"):
+        show_images(images, [0, 1, 2], class_names=["x", "y"])
+    with pytest.raises(ValueError, match=r"labels must be integers"):
+        show_images(images, ["a", "b", "c"], class_names=["x", "y"])
+    with pytest.raises(TypeError, match=r"class_names must be a sequence"):
+        show_images(images, [0, 1, 0], class_names="xy")
+    with pytest.raises(ValueError, match=r"class_names needs labels"):
+        show_images(images, class_names=["x"])
+    with pytest.raises(ValueError, match=r"num_columns must be a positive integer.*num_columns=0"):
+        show_images(images, num_columns=0)
+
+
+# --- plot_training_curves -------------------------------------------------------------------
+
+HISTORY = {
+    "loss": [1.0, 0.6, 0.4, 0.3],
+    "val_loss": [1.1, 0.8, 0.7, 0.75],
+    "accuracy": [0.5, 0.7, 0.8, 0.9],
+}
+
+
+def test_training_curves_train_and_validation():
+    fig = plot_training_curves(HISTORY)
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["training", "validation"]
+    np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_allclose(lines[1].get_ydata(), HISTORY["val_loss"])
+    assert ax.get_xlabel() == "epoch"
+    assert ax.get_ylabel() == "loss"
+
+
+def test_training_curves_several_metrics_without_validation():
+    fig = plot_training_curves(HISTORY, metrics=["loss", "accuracy"])
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    assert len(fig.axes[1].get_lines()) == 1  # no val_accuracy recorded
+    fig = plot_training_curves(HISTORY, metrics="accuracy")
+    assert [ax.get_ylabel() for ax in fig.axes] == ["accuracy"]
+
+
+def test_training_curves_accepts_a_history_object_and_axes():
+    class History:  # what keras.callbacks.History looks like to the function
+        history = HISTORY
+
+    fig, axes = plt.subplots(1, 2)
+    assert plot_training_curves(History(), metrics=("loss", "accuracy"), ax=axes) is fig
+    fig, ax = plt.subplots()
+    assert plot_training_curves(History(), ax=ax) is fig
+
+
+def test_training_curves_with_a_real_keras_history():
+    pytest.importorskip("keras")
+    from coursekit.device import quiet_tensorflow
+
+    keras = quiet_tensorflow()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(
+        X_GATE, Y_AND.astype(float), validation_data=(X_GATE, Y_AND), epochs=3, verbose=0
+    )
+    fig = plot_training_curves(history)
+    assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_training_curves_rejects_bad_input():
+    with pytest.raises(
+        TypeError, match=r"history must be a Keras History.*Received: history of type list"
+    ):
+        plot_training_curves([0.1, 0.2])
+    with pytest.raises(ValueError, match=r"metric 'acc' is not in the history.*\['accuracy'"):
+        plot_training_curves(HISTORY, metrics=("acc",))
+    with pytest.raises(ValueError, match=r"non-empty sequence"):
+        plot_training_curves(HISTORY, metrics=())
+    with pytest.raises(ValueError, match=r"history\['loss'\] must be a non-empty list"):
+        plot_training_curves({"loss": []})
+    with pytest.raises(
+        ValueError, match=r"history\['val_loss'\] must have one value per epoch.*3 values"
+    ):
+        plot_training_curves({"loss": [1.0, 0.5], "val_loss": [1.0, 0.5, 0.2]})
+    _, axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match=r"one Axes per metric \(1 .*Received: 2 Axes"):
+        plot_training_curves(HISTORY, ax=axes)
