@@ -249,3 +249,9 @@ def test_training_curves_rejects_bad_input():
     _, axes = plt.subplots(1, 2)
     with pytest.raises(ValueError, match=r"one Axes per metric \(1 .*Received: 2 Axes"):
         plot_training_curves(HISTORY, ax=axes)
+
+
+def test_decision_boundary_names_float_labels_like_integers():
+    fig = plot_decision_boundary(_and_labels, X_GATE, Y_AND.astype(float), resolution=10)
+    legend_texts = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert legend_texts == ["class 0", "class 1"]
