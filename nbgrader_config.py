@@ -5,6 +5,9 @@
 
 import os
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
 c = get_config()  # noqa: F821  (injected by traitlets)
 
 c.CourseDirectory.course_id = "deep-learning-in-practice"
@@ -24,8 +27,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Execution while autograding: training cells get up to 5 minutes each; one timeout fails the
 # cell, not the whole run.
 c.Execute.timeout = 300
-c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True  # a failing test cell costs its own points only
+c.Execute.interrupt_on_timeout = True  # (nbgrader's Execute already goes on after an error)
 
 # A student who deletes a graded cell gets it back (with a note), so its tests still run.
 c.OverwriteCells.add_missing_cells = True
@@ -43,3 +45,7 @@ _TF_NOISE = [
 ]
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = "(?m)" + "|".join(f"(?:{p})" for p in _TF_NOISE)
+
+# Feedback sent to students never contains the source of hidden tests (nbgrader's default
+# feedback shows the whole autograded notebook, hidden tests included).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -104,6 +104,8 @@ def nbgrader_command(args, *, course_dir=None, db_url=None, check=True, capture=
     if db_url is not None:
         command.append(f"--CourseDirectory.db_url={db_url}")
     env = {**os.environ, **GRADING_ENV}
+    # nbgrader shells out to tools installed beside it (alembic), so its bin folder goes first.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     done = subprocess.run(command, cwd=course, env=env, capture_output=capture, text=True)
     if check and done.returncode != 0:
         log = (done.stdout or "") + (done.stderr or "")

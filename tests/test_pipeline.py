@@ -73,7 +73,8 @@ def _break_function(source, function_name, wrong_body):
 
 # assignment -> (function, wrong return expression): one classic mistake per assignment.
 BROKEN = {
-    "a01_perceptron": ("sigmoid", "1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))"),
+    # relu without the clipping at zero; (sigmoid would also fail tanh, which is built on it)
+    "a01_perceptron": ("relu", "np.abs(np.asarray(z, dtype=float))"),
 }
 
 
