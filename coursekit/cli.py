@@ -131,7 +131,13 @@ def _cmd_autograde(args):
 
 def _cmd_book(args):
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(course.REPO_ROOT), "--warningiserror", "--keep-going"]
+    command = [
+        str(jupyter_book),
+        "build",
+        str(course.REPO_ROOT),
+        "--warningiserror",
+        "--keep-going",
+    ]
     if args.all:
         command.append("--all")
     return subprocess.run(command, env=_book_env()).returncode

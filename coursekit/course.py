@@ -220,7 +220,9 @@ def autograde(assignment, *, student=None, course_dir=None, db_url=None):
     if student is not None:
         args.append(f"--student={student}")
     nbgrader_command(args, course_dir=course, db_url=db_url)
-    return [r for r in scores(assignment, course_dir=course, db_url=db_url) if r.student in students]
+    return [
+        r for r in scores(assignment, course_dir=course, db_url=db_url) if r.student in students
+    ]
 
 
 def scores(assignment, *, course_dir=None, db_url=None):

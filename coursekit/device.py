@@ -103,7 +103,7 @@ def set_seed(seed):
     import numpy as np
 
     random.seed(seed)
-    np.random.seed(seed)  # for third-party code that still uses the global generator
+    np.random.seed(seed)  # noqa: NPY002  (third-party code may use the global generator)
     if "keras" in sys.modules:
         import keras
 

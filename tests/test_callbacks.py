@@ -57,11 +57,14 @@ def test_live_plot_is_silent_under_autograding(tmp_path, monkeypatch):
     assert not path.exists()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"every": 0}, "every must be a positive integer"),
-    ({"metrics": "loss"}, "metrics must be a non-empty sequence"),
-    ({"metrics": ()}, "metrics must be a non-empty sequence"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"every": 0}, "every must be a positive integer"),
+        ({"metrics": "loss"}, "metrics must be a non-empty sequence"),
+        ({"metrics": ()}, "metrics must be a non-empty sequence"),
+    ],
+)
 def test_live_plot_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         live_plot(**kwargs)

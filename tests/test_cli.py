@@ -43,8 +43,17 @@ def test_doctor_reports_versions_gpu_data_and_nbgrader():
     done = run_cli("doctor")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for expected in ("tensorflow", "keras", "nbgrader", "GPUs seen by TensorFlow", "fashion_mnist",
-                     "source directory", "solutions", "exercises", "a01_perceptron"):
+    for expected in (
+        "tensorflow",
+        "keras",
+        "nbgrader",
+        "GPUs seen by TensorFlow",
+        "fashion_mnist",
+        "source directory",
+        "solutions",
+        "exercises",
+        "a01_perceptron",
+    ):
         assert expected in out, f"doctor output lacks {expected!r}:\n{out}"
     assert "absl::InitializeLog" not in done.stderr
 

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from coursekit.plots import plot_decision_boundary, plot_training_curves, show_images
+from coursekit.plots import (
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_training_curves,
+    show_images,
+)
 
 matplotlib.use("Agg")  # no windows, also on a machine with a display
 
@@ -255,3 +260,80 @@ def test_decision_boundary_names_float_labels_like_integers():
     fig = plot_decision_boundary(_and_labels, X_GATE, Y_AND.astype(float), resolution=10)
     legend_texts = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
     assert legend_texts == ["class 0", "class 1"]
+
+
+# --- plot_confusion_matrix ------------------------------------------------------------------
+
+Y_TRUE = np.array([0, 0, 1, 1, 1, 2, 2, 2])
+Y_PRED = np.array([0, 1, 1, 1, 2, 2, 2, 0])
+
+
+def _matrix(fig):
+    return np.asarray(fig.axes[0].images[0].get_array())
+
+
+def test_confusion_matrix_counts_match_a_loop():
+    fig = plot_confusion_matrix(Y_TRUE, Y_PRED)
+    assert isinstance(fig, Figure)
+    expected = np.zeros((3, 3), dtype=int)
+    for true, predicted in zip(Y_TRUE, Y_PRED, strict=True):
+        expected[true, predicted] += 1
+    np.testing.assert_array_equal(_matrix(fig), expected)
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted class", "true class")
+    # every cell is annotated with its count, row by row
+    texts = [text.get_text() for text in ax.texts]
+    assert texts == [str(value) for value in expected.ravel()]
+
+
+def test_confusion_matrix_matches_scikit_learn():
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 10, size=500)
+    y_pred = np.where(rng.random(500) < 0.7, y_true, rng.integers(0, 10, size=500))
+    fig = plot_confusion_matrix(y_true, y_pred, class_names=[f"c{k}" for k in range(10)])
+    np.testing.assert_array_equal(_matrix(fig), confusion_matrix(y_true, y_pred))
+    fig = plot_confusion_matrix(y_true, y_pred, normalize=True)
+    np.testing.assert_allclose(
+        _matrix(fig), confusion_matrix(y_true, y_pred, normalize="true"), rtol=1e-12
+    )
+
+
+def test_confusion_matrix_class_names_and_missing_classes():
+    names = ["T-shirt", "Trouser", "Pullover", "Dress"]
+    fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], class_names=names, normalize=True)
+    ax = fig.axes[0]
+    assert [label.get_text() for label in ax.get_xticklabels()] == names
+    assert [label.get_text() for label in ax.get_yticklabels()] == names
+    matrix = _matrix(fig)
+    assert matrix.shape == (4, 4)  # classes 2 and 3 have no samples: their rows stay 0
+    np.testing.assert_allclose(matrix[:2], [[1, 0, 0, 0], [0.5, 0.5, 0, 0]])
+    np.testing.assert_array_equal(matrix[2:], 0)
+
+
+def test_confusion_matrix_accepts_float_labels_and_draws_into_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    returned = plot_confusion_matrix(Y_TRUE.astype(float), Y_PRED.astype(float), ax=right)
+    assert returned is fig
+    assert right.images and not left.images
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "kwargs", "error", "match"),
+    [
+        ([0, 1, 1], [0, 1], {}, ValueError, r"same shape.*\(3,\).*\(2,\)"),
+        (np.zeros((4, 3)), Y_PRED[:4], {}, ValueError, r"shape \(4, 3\)\. For class scores"),
+        ([0.5, 1.0], [0, 1], {}, ValueError, r"y_true must hold integer class labels.*float64"),
+        (["a", "b"], [0, 1], {}, ValueError, r"integer class labels.*dtype <U1"),
+        ([0, -1], [0, 1], {}, ValueError, r"labels >= 0. Received: a label -1"),
+        ([], [], {}, ValueError, r"at least one sample"),
+        (Y_TRUE, Y_PRED, {"class_names": ["a", "b"]}, ValueError, r"0\.\.1 .*a label 2"),
+        (Y_TRUE, Y_PRED, {"class_names": "abc"}, TypeError, r"class_names must be a sequence"),
+        (Y_TRUE, Y_PRED, {"normalize": "true"}, TypeError, r"normalize=\'true\'"),
+        (Y_TRUE, Y_PRED, {"ax": "left"}, TypeError, r"ax must be a matplotlib Axes"),
+    ],
+)
+def test_confusion_matrix_rejects_bad_input(y_true, y_pred, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plot_confusion_matrix(y_true, y_pred, **kwargs)
