@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import os
 import platform
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 from . import course, data
 
@@ -130,21 +127,9 @@ def _cmd_autograde(args):
 
 
 def _cmd_book(args):
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [
-        str(jupyter_book),
-        "build",
-        str(course.REPO_ROOT),
-        "--warningiserror",
-        "--keep-going",
-    ]
-    if args.all:
-        command.append("--all")
-    return subprocess.run(command, env=_book_env()).returncode
+    from .book import build_book
 
-
-def _book_env():
-    return {**os.environ, **course.GRADING_ENV, "COURSEKIT_GRADING": "0"}
+    return build_book(rebuild_all=args.all)
 
 
 def _parser():

@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -23,3 +25,14 @@ def make_course_copy(destination):
 def course_copy(tmp_path_factory):
     """A course directory in a temporary folder, with its own SQLite gradebook."""
     return make_course_copy(tmp_path_factory.mktemp("course"))
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book once per test session, as `make book` does; return the build log."""
+    done = subprocess.run(
+        [sys.executable, "-m", "coursekit", "book"], capture_output=True, text=True
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, f"book build failed:\n{log[-6000:]}"
+    return log

@@ -1,0 +1,198 @@
+"""The built book in a real browser: headless Chromium (Debian's), driven by Playwright.
+
+The HTML in _build/html is served from 127.0.0.1. Every page must load without a console
+error or a failed request, show every image, and link only to pages that exist; search and
+glossary links must work. A screenshot of a chapter is kept in _build/test-artifacts/.
+"""
+
+import functools
+import html
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+import yaml
+
+from coursekit import course
+
+pytestmark = pytest.mark.slow
+
+HTML = course.REPO_ROOT / "_build" / "html"
+ARTIFACTS = course.REPO_ROOT / "_build" / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT_PAGE = "book/ch02_perceptrons.html"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).exists(), (
+        "Debian's chromium is needed for the browser test: apt-get install chromium "
+        "(.ci/run installs it)."
+    )
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def _pages():
+    """Every page in the table of contents, plus the landing, search and index pages."""
+    toc = yaml.safe_load((course.REPO_ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return [f"{name}.html" for name in files] + ["index.html", "search.html", "genindex.html"]
+
+
+def _visit(browser, url):
+    """Open url; return (page, problems) where problems lists console errors and failures."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}")
+        ),
+    )
+    page.goto(url, wait_until="networkidle")
+    return page, problems
+
+
+def test_every_page_loads_cleanly_with_its_images(built_book, server, browser):
+    pages = _pages()
+    assert len(pages) >= 5, pages
+    report = []
+    for name in pages:
+        page, problems = _visit(browser, server + name)
+        images = page.evaluate(
+            "Array.from(document.images).map(i => [i.getAttribute('src'), i.complete,"
+            " i.naturalWidth, i.naturalHeight])"
+        )
+        for src, complete, width, height in images:
+            if not (complete and width > 0 and height > 0):
+                problems.append(f"image not shown: {src}")
+        if page.locator("div.math, span.math").count():
+            page.wait_for_selector("mjx-container", timeout=15000)
+        report += [f"{name}: {problem}" for problem in problems]
+        page.close()
+    assert not report, "\n".join(report)
+
+
+def test_figures_have_alt_text_or_caption(built_book, server, browser):
+    missing = []
+    for name in _pages():
+        if not name.startswith("book/ch"):
+            continue
+        page, _ = _visit(browser, server + name)
+        missing += [
+            f"{name}: {src}"
+            for src in page.evaluate(
+                """Array.from(document.querySelectorAll('main img')).filter(img => {
+                    const alt = (img.getAttribute('alt') || '').trim();
+                    const caption = img.closest('figure') &&
+                        img.closest('figure').querySelector('figcaption');
+                    return !(alt && !alt.endsWith('.png')) && !caption;
+                }).map(img => img.getAttribute('src'))"""
+            )
+        ]
+        page.close()
+    assert not missing, "images without alt text or caption:\n" + "\n".join(missing)
+
+
+def test_no_internal_link_is_broken(built_book, server, browser):
+    page = browser.new_page()
+    hrefs = set()
+    for name in _pages():
+        url = server + name
+        text = page.request.get(url).text()
+        for href in re.findall(r'<a[^>]+href="([^"]+)"', text):
+            absolute = urljoin(url, html.unescape(href))
+            if urlparse(absolute).netloc == urlparse(server).netloc:
+                hrefs.add(absolute)
+    broken = []
+    anchors = {}
+    for href in sorted(hrefs):
+        target, fragment = urldefrag(href)
+        response = page.request.get(target)
+        if response.status != 200:
+            broken.append(f"{response.status} {href}")
+            continue
+        if fragment and target.endswith(".html"):
+            if target not in anchors:
+                anchors[target] = set(re.findall(r'id="([^"]+)"', response.text()))
+            if fragment not in anchors[target]:
+                broken.append(f"missing anchor #{fragment} in {target}")
+    page.close()
+    assert len(hrefs) > 20, sorted(hrefs)
+    assert not broken, "\n".join(broken)
+
+
+def test_search_finds_autoencoder(built_book, server, browser):
+    page, problems = _visit(browser, server + "search.html?q=autoencoder")
+    page.wait_for_selector("#search-results li, ul.search li", timeout=20000)
+    results = page.locator("ul.search li")
+    assert results.count() >= 1
+    assert not problems, problems
+    page.close()
+
+
+def test_glossary_links_land_on_their_entries(built_book, server, browser):
+    page, _ = _visit(browser, server + SCREENSHOT_PAGE)
+    links = page.locator("main a[href*='glossary.html#term-']")
+    assert links.count() >= 5, "chapter 2 should link its key terms to the glossary"
+    href = links.first.get_attribute("href")
+    links.first.click()
+    page.wait_for_load_state("load")
+    fragment = urljoin(page.url, href).split("#", 1)[1]
+    assert page.url.split("#")[0].endswith("glossary.html")
+    entry = page.locator(f"[id='{fragment}']")
+    assert entry.count() == 1
+    assert entry.evaluate("e => e.tagName") == "DT"
+    assert entry.is_visible()
+    page.close()
+
+
+def test_screenshot_of_a_chapter(built_book, server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page, problems = _visit(browser, server + SCREENSHOT_PAGE)
+    path = ARTIFACTS / "ch02_perceptrons.png"
+    page.screenshot(path=str(path), full_page=False)
+    page.close()
+    assert path.stat().st_size > 20_000
+    assert not problems, problems
