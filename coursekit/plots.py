@@ -1,4 +1,4 @@
-"""Plots the chapters use: decision boundaries, image grids and training curves.
+"""Plots the chapters use: decision boundaries, image grids, training curves, confusion matrices.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew on and never calls
 ``plt.show()``, so the same call works in a notebook (where the figure is displayed at the end
@@ -8,7 +8,8 @@ only when a function is called; on a machine with no display matplotlib picks it
 non-interactive Agg backend by itself.
 
 Introduced in chapter 2 (decision boundaries, error curves) and chapter 3 (images, training
-curves).
+curves, confusion matrices); chapters 10 and 11 add rows of images to compare (originals and
+reconstructions) and 2-D embeddings.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["plot_decision_boundary", "show_images", "plot_training_curves"]
+__all__ = [
+    "plot_decision_boundary",
+    "show_images",
+    "plot_training_curves",
+    "plot_confusion_matrix",
+    "show_image_rows",
+    "plot_embedding",
+]
 
 # Colours for classes 0, 1, 2, ... (matplotlib's tab10, which is colour-blind friendly enough
 # for two or three classes) and a marker per class so that plots read in black and white.
@@ -500,3 +508,336 @@ def _curve(records, key):
             f"Received: values with shape {values.shape}."
         )
     return values
+
+
+# --------------------------------------------------------------------------------------------
+# Confusion matrices
+# --------------------------------------------------------------------------------------------
+
+
+def plot_confusion_matrix(y_true, y_pred, *, class_names=None, normalize=False, ax=None):
+    """Draw the confusion matrix of a classifier: true classes in rows, predictions in columns.
+
+    Introduced in chapter 3 (which Fashion-MNIST classes an MLP confuses).
+
+    Entry ``(i, j)`` counts the samples of true class ``i`` that were predicted as class
+    ``j``, so the diagonal holds the correct predictions. Every entry is written in its cell.
+
+    Parameters
+    ----------
+    y_true : array_like of shape (n_samples,)
+        True labels, integers 0, 1, ..., k - 1.
+    y_pred : array_like of shape (n_samples,)
+        Predicted labels, integers 0, 1, ..., k - 1. For class scores of shape
+        (n_samples, k), such as a softmax output, pass ``scores.argmax(axis=1)``.
+    class_names : sequence of str, optional
+        Names of the classes 0, ..., k - 1, used as tick labels; ``k = len(class_names)``.
+        By default the classes are numbered and k is the largest label plus one.
+    normalize : bool, default=False
+        Divide each row by its sum, so that entry ``(i, j)`` is the fraction of class ``i``
+        predicted as ``j`` and the diagonal holds each class's recall. Rows of classes with
+        no samples stay 0.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on. The matrix itself, of shape (k, k), is drawn as an image:
+        ``fig.axes[0].images[0].get_array()``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> y_true = [0, 0, 1, 1, 1, 2]
+    >>> y_pred = [0, 1, 1, 1, 2, 2]
+    >>> fig = plot_confusion_matrix(y_true, y_pred, class_names=["cat", "dog", "owl"])
+    >>> fig.axes[0].images[0].get_array().tolist()
+    [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
+    >>> fig = plot_confusion_matrix(y_true, y_pred, normalize=True)
+    >>> fig.axes[0].images[0].get_array().round(2).tolist()
+    [[0.5, 0.5, 0.0], [0.0, 0.67, 0.33], [0.0, 0.0, 1.0]]
+    >>> plot_confusion_matrix([0, 1, 1], [0, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true and y_pred must have the same shape (n_samples,). Received: y_true with shape (3,) and y_pred with shape (2,).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
+    """
+    y_true = _check_labels("y_true", y_true)
+    y_pred = _check_labels("y_pred", y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            "y_true and y_pred must have the same shape (n_samples,). "
+            f"Received: y_true with shape {y_true.shape} and y_pred with shape {y_pred.shape}."
+        )
+    if len(y_true) == 0:
+        raise ValueError("y_true and y_pred must hold at least one sample. Received: 0 samples.")
+    largest = int(max(y_true.max(), y_pred.max()))
+    if class_names is None:
+        num_classes = largest + 1
+        names = [str(k) for k in range(num_classes)]
+    else:
+        if isinstance(class_names, str) or not isinstance(class_names, Sequence | np.ndarray):
+            raise TypeError(
+                "class_names must be a sequence of names, e.g. a list of str. "
+                f"Received: class_names of type {type(class_names).__name__}."
+            )
+        names = [str(name) for name in class_names]
+        num_classes = len(names)
+        if largest >= num_classes:
+            raise ValueError(
+                f"every label must index class_names (labels 0..{num_classes - 1} for "
+                f"{num_classes} names). Received: a label {largest}."
+            )
+    if not isinstance(normalize, bool | np.bool_):
+        raise TypeError(f"normalize must be True or False. Received: normalize={normalize!r}.")
+    _check_ax(ax)
+
+    matrix = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(matrix, (y_true, y_pred), 1)  # (k, k): rows true, columns predicted
+    if normalize:
+        totals = matrix.sum(axis=1, keepdims=True)
+        values = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
+    else:
+        values = matrix
+
+    size = min(2.2 + 0.55 * num_classes, 9.0)
+    fig, ax = _new_axes(ax, (size + 1.0, size))
+    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(image, ax=ax, label="fraction of the true class" if normalize else "samples")
+    high = values.max() / 2 if values.max() > 0 else 1
+    font_size = 9 if num_classes <= 10 else 7
+    for i in range(num_classes):
+        for j in range(num_classes):
+            text = f"{values[i, j]:.2f}" if normalize else str(values[i, j])
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=font_size,
+                color="white" if values[i, j] > high else "black",
+            )
+    ticks = np.arange(num_classes)
+    long_names = max(map(len, names)) > 2
+    ax.set_xticks(
+        ticks, names, rotation=45 if long_names else 0, ha="right" if long_names else "center"
+    )
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return fig
+
+
+def _check_labels(name, labels):
+    """Integer labels >= 0 of shape (n,) (integer-valued floats are accepted)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        hint = " For class scores pass scores.argmax(axis=1)." if labels.ndim == 2 else ""
+        raise ValueError(
+            f"{name} must have shape (n_samples,): one integer label per sample. "
+            f"Received: {name} with shape {labels.shape}.{hint}"
+        )
+    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels % 1 == 0):
+        labels = labels.astype(int)
+    if labels.dtype.kind not in "iu" and not (labels.dtype.kind == "b" or len(labels) == 0):
+        raise ValueError(
+            f"{name} must hold integer class labels 0, 1, 2, ... "
+            f"Received: {name} of dtype {labels.dtype}."
+        )
+    labels = labels.astype(int)
+    if len(labels) and labels.min() < 0:
+        raise ValueError(
+            f"{name} must hold class labels >= 0. Received: a label {int(labels.min())}."
+        )
+    return labels
+
+
+# --------------------------------------------------------------------------------------------
+# Rows of images and 2-D embeddings (chapters 10 and 11)
+# --------------------------------------------------------------------------------------------
+
+
+def show_image_rows(rows, *, num_images=None, cmap="gray", vmin=0.0, vmax=1.0):
+    """Show several sets of images as labelled rows, e.g. originals above reconstructions.
+
+    Introduced in chapter 10 (eigenfaces) and used throughout chapter 11 (autoencoder
+    reconstructions, noisy and denoised images). Column ``j`` of every row shows image ``j``
+    of that row, so the rows can be compared image by image. All rows share one grey scale,
+    ``vmin`` to ``vmax``, so that brightness means the same everywhere.
+
+    This is a figure-level plot: it makes a new figure (so it takes no ``ax``).
+
+    Parameters
+    ----------
+    rows : mapping of str to array_like
+        Row label to images of shape (n, height, width) or (n, height, width, 1). Flat
+        images of shape (n, height * width) are accepted when height * width is a square
+        number (e.g. 784 = 28 × 28). Rows may hold different numbers of images.
+    num_images : int, optional
+        Show only the first ``num_images`` images of each row.
+    cmap : str, default="gray"
+        The colour map.
+    vmin, vmax : float or None, default=0.0, 1.0
+        The grey levels of black and white; None scales every image by itself.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, with one axes per image shown; the first axes of each row carries the
+        row label as its y label.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> originals = np.zeros((5, 28, 28))
+    >>> fig = show_image_rows({"original": originals, "reconstruction": originals.reshape(5, -1)})
+    >>> len(fig.axes), fig.axes[5].get_ylabel()
+    (10, 'reconstruction')
+    >>> show_image_rows({"original": np.zeros((5, 28, 29, 3))})
+    Traceback (most recent call last):
+    ...
+    ValueError: rows['original'] must hold grey-scale images of shape (n, height, width), (n, height, width, 1) or flat (n, height * width) with a square number of pixels. Received: shape (5, 28, 29, 3).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
+    """
+    if not isinstance(rows, Mapping) or len(rows) == 0:
+        raise TypeError(
+            "rows must be a non-empty dict of row label to images, e.g. "
+            "{'original': x_test[:8], 'reconstruction': x_rec[:8]}. "
+            f"Received: rows of type {type(rows).__name__}."
+        )
+    grids = {str(label): _grey_images(f"rows[{label!r}]", images) for label, images in rows.items()}
+    if num_images is not None:
+        num_images = _check_positive_int("num_images", num_images)
+        grids = {label: images[:num_images] for label, images in grids.items()}
+    num_columns = max(len(images) for images in grids.values())
+    cell = 1.15
+    label_width = 0.25 + 0.075 * max(len(label) for label in grids)
+    fig, axes = _pyplot().subplots(
+        len(grids),
+        num_columns,
+        figsize=(label_width + num_columns * cell, len(grids) * cell),
+        squeeze=False,
+    )
+    for axes_row, (label, images) in zip(axes, grids.items(), strict=True):
+        for column, ax in enumerate(axes_row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if column < len(images):
+                ax.imshow(images[column], cmap=cmap, vmin=vmin, vmax=vmax)
+            else:
+                ax.axis("off")
+        axes_row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(
+        left=label_width / (label_width + num_columns * cell),
+        right=0.995,
+        top=0.99,
+        bottom=0.01,
+        wspace=0.05,
+        hspace=0.05,
+    )
+    return fig
+
+
+def _grey_images(name, images):
+    """Images as an array of shape (n, height, width)."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim == 2 and images.shape[1] > 0:
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side == images.shape[1]:
+            images = images.reshape(len(images), side, side)
+    if images.ndim != 3 or images.dtype.kind not in "biuf" or len(images) == 0:
+        raise ValueError(
+            f"{name} must hold grey-scale images of shape (n, height, width), "
+            "(n, height, width, 1) or flat (n, height * width) with a square number of pixels. "
+            f"Received: shape {images.shape}."
+        )
+    return images
+
+
+def plot_embedding(points, labels=None, *, class_names=None, ax=None, title=None, size=8):
+    """Scatter 2-D points (a PCA projection, an autoencoder's code), coloured by label.
+
+    Introduced in chapter 10 (digits on their first two principal components, coloured by
+    k-means cluster and by digit) and used in chapter 11 for the codes of an autoencoder.
+
+    Parameters
+    ----------
+    points : array_like of shape (n_samples, 2)
+        The coordinates.
+    labels : array_like of shape (n_samples,), optional
+        Integer labels (classes or cluster ids) that pick each point's colour; a legend
+        names them. Without labels all points get one colour.
+    class_names : sequence of str, optional
+        Legend names for the labels 0, 1, ...: label ``k`` is ``class_names[k]``.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+    title : str, optional
+        The axes title.
+    size : float, default=8
+        Marker area in points².
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> points = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    >>> fig = plot_embedding(points, [0, 1, 1], class_names=["zero", "one"])
+    >>> [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    ['zero', 'one']
+    >>> plot_embedding(points[:, :1])
+    Traceback (most recent call last):
+    ...
+    ValueError: points must have shape (n_samples, 2). Received: points with shape (3, 1).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
+    """
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind not in "biuf":
+        raise ValueError(
+            f"points must have shape (n_samples, 2). Received: points with shape {points.shape}."
+        )
+    _check_ax(ax)
+    fig, ax = _new_axes(ax, (5.2, 4.4))
+    if labels is None:
+        if class_names is not None:
+            raise ValueError("class_names needs labels: pass labels=... as well.")
+        ax.scatter(points[:, 0], points[:, 1], s=size, color=_color(0), alpha=0.7, linewidths=0)
+    else:
+        labels = np.asarray(labels)
+        if labels.shape != (len(points),) or labels.dtype.kind not in "biu":
+            raise ValueError(
+                f"labels must be integers of shape (n_samples,) = ({len(points)},). "
+                f"Received: labels with shape {labels.shape} and dtype {labels.dtype}."
+            )
+        names = _image_titles(labels, class_names, len(points))
+        for index, label in enumerate(np.unique(labels)):
+            chosen = labels == label
+            ax.scatter(
+                points[chosen, 0],
+                points[chosen, 1],
+                s=size,
+                color=_color(index),
+                alpha=0.7,
+                linewidths=0,
+                label=names[int(np.argmax(chosen))],
+            )
+        legend = ax.legend(
+            loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, markerscale=2.5
+        )
+        legend.set_frame_on(False)
+    if title is not None:
+        ax.set_title(title)
+    return fig
