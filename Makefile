@@ -3,7 +3,9 @@
 #   make test   run the whole test suite (unit tests, doctests, autograding, book build)
 # Both create .venv from requirements.txt when needed and make sure the data is available.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Debian's /usr/bin/python3.11 first: the hub spawns students' servers as their own Unix users,
+# and they must be able to run the venv's interpreter (a pyenv under /root is private).
+PYTHON ?= $(shell command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -17,11 +19,12 @@ help:
 	@echo "make release regenerate exercises/ from solutions/"
 	@echo "make lint    ruff check and format check"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-hub.txt pyproject.toml hub/package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-hub.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	npm ci --prefix hub --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 # Fashion-MNIST: use what coursekit finds; otherwise install Debian's package when we can

@@ -83,10 +83,15 @@ def _cmd_doctor(args):
     report = device_report()
     gpus = ", ".join(report["gpus"]) or "none (TensorFlow runs on the CPU)"
     print(f"CPU cores: {report['cpu_count']}   GPUs seen by TensorFlow: {gpus}")
+    print(f"TensorFlow built with CUDA: {report['cuda_build'] or 'no (CPU-only build)'}")
     print()
     _cmd_data(argparse.Namespace(check=None, download=None))
     print()
     root = course.REPO_ROOT
+    if not (root / "nbgrader_config.py").is_file():
+        print("nbgrader configuration: no course directory here (coursekit is installed as a")
+        print("  package, e.g. in the hub image); run doctor from a course checkout to see it.")
+        return 0
     config = _nbgrader_settings(root)
     print("nbgrader configuration (nbgrader_config.py):")
     for key, value in config.items():
@@ -158,6 +163,10 @@ def _parser():
     p = sub.add_parser("book", help="build the book into _build/html (executes chapters)")
     p.add_argument("--all", action="store_true", help="rebuild every page")
     p.set_defaults(func=_cmd_book)
+
+    from .hub import add_hub_parser
+
+    add_hub_parser(sub)
     return parser
 
 

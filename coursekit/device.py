@@ -116,14 +116,15 @@ def device_report():
     Returns
     -------
     dict
-        ``{"tensorflow": version, "gpus": [names], "cpu_count": n}``; ``gpus`` is empty on a
-        CPU-only machine.
+        ``{"tensorflow": version, "cuda_build": version or None, "gpus": [names],
+        "cpu_count": n}``; ``gpus`` is empty on a CPU-only machine, ``cuda_build`` is the CUDA
+        version TensorFlow was built with (None for a CPU-only build).
 
     Examples
     --------
     >>> report = device_report()
     >>> sorted(report)
-    ['cpu_count', 'gpus', 'tensorflow']
+    ['cpu_count', 'cuda_build', 'gpus', 'tensorflow']
     """
     quiet_tensorflow()
     import tensorflow as tf
@@ -132,4 +133,10 @@ def device_report():
     for gpu in tf.config.list_physical_devices("GPU"):
         details = tf.config.experimental.get_device_details(gpu)
         gpus.append(details.get("device_name", gpu.name))
-    return {"tensorflow": tf.__version__, "gpus": gpus, "cpu_count": os.cpu_count()}
+    cuda = tf.sysconfig.get_build_info().get("cuda_version") or None
+    return {
+        "tensorflow": tf.__version__,
+        "cuda_build": cuda,
+        "gpus": gpus,
+        "cpu_count": os.cpu_count(),
+    }
