@@ -90,5 +90,8 @@ def build_book(*, rebuild_all=False, root=REPO_ROOT):
     if rebuild_all:
         command.append("--all")
     env = {**os.environ, **GRADING_ENV, "COURSEKIT_GRADING": "0"}
+    # Chapters show their figures through the notebook's inline backend; a non-interactive
+    # MPLBACKEND (Agg, as grading and tests use) would leave figure cells without an image.
+    env.pop("MPLBACKEND", None)
     env["PATH"] = os.pathsep.join([str(jupyter_book.parent), env.get("PATH", "")])
     return subprocess.run(command, env=env, cwd=root).returncode
