@@ -26,6 +26,9 @@ __all__ = [
     "plot_confusion_matrix",
     "show_image_rows",
     "plot_embedding",
+    "plot_matrix",
+    "plot_filters",
+    "plot_feature_maps",
 ]
 
 # Colours for classes 0, 1, 2, ... (matplotlib's tab10, which is colour-blind friendly enough
@@ -840,4 +843,289 @@ def plot_embedding(points, labels=None, *, class_names=None, ax=None, title=None
         legend.set_frame_on(False)
     if title is not None:
         ax.set_title(title)
+    return fig
+
+
+# ============================================================================================
+# Convolutional networks: matrices, filters and feature maps (chapters 5–7)
+# ============================================================================================
+
+
+def plot_matrix(values, *, ax=None, highlight=None, title=None, cmap="RdBu_r", decimals=2):
+    """Draw a small matrix as a grid of coloured cells with its numbers written in them.
+
+    Introduced in chapter 5 for the worked examples of convolution and pooling. The colour
+    scale is symmetric around 0 (red positive, blue negative with the default ``cmap``).
+
+    Parameters
+    ----------
+    values : array_like of shape (rows, columns)
+        The matrix; at most 20 × 20 so the numbers stay readable.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure.
+    highlight : (row, column, height, width), optional
+        A block of cells to outline, e.g. the window under the kernel.
+    title : str, optional
+        Title of the axes.
+    cmap : str, default="RdBu_r"
+        A diverging colour map.
+    decimals : int, default=2
+        Numbers are rounded to this many decimals (trailing zeros are dropped).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure that holds the axes.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = plot_matrix([[1, -2], [3, 0.5]], highlight=(0, 0, 1, 2), title="x")
+    >>> [text.get_text() for text in fig.axes[0].texts]
+    ['1', '-2', '3', '0.5']
+    >>> plot_matrix(np.zeros(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: values must be a numeric 2-D array of at most 20 × 20. Received: values with shape (3,).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
+    """
+    values = np.asarray(values)
+    if values.ndim != 2 or values.dtype.kind not in "biuf" or max(values.shape) > 20:
+        raise ValueError(
+            "values must be a numeric 2-D array of at most 20 × 20. "
+            f"Received: values with shape {values.shape}."
+        )
+    if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral) or decimals < 0:
+        raise ValueError(
+            f"decimals must be a non-negative integer. Received: decimals={decimals!r}."
+        )
+    _check_ax(ax)
+    rows, columns = values.shape
+    fig, ax = _new_axes(ax, (0.45 * columns + 0.4, 0.45 * rows + 0.4))
+    values = values.astype(float)
+    limit = max(float(np.max(np.abs(values))), 1e-12)
+    ax.imshow(values, cmap=cmap, vmin=-limit, vmax=limit)
+    for (row, column), value in np.ndenumerate(values):
+        text = f"{round(value, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+        text = "0" if text in ("-0", "") else text
+        dark = abs(value) > 0.6 * limit
+        ax.text(
+            column,
+            row,
+            text,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if dark else "black",
+        )
+    ax.set_xticks(np.arange(columns + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="0.3", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if highlight is not None:
+        from matplotlib.patches import Rectangle
+
+        row, column, height, width = highlight
+        ax.add_patch(
+            Rectangle(
+                (column - 0.5, row - 0.5),
+                width,
+                height,
+                fill=False,
+                edgecolor="#2ca02c",
+                linewidth=3,
+            )
+        )
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_filters(kernel, *, num_columns=8, channel=None, max_filters=64):
+    """Show the filters of a convolutional layer as small images.
+
+    Introduced in chapter 7 for the first layer of a trained CNN. ``kernel`` is the weight
+    tensor of a ``keras.layers.Conv2D`` (``layer.get_weights()[0]``), of shape
+    (U, V, P, Q): Q filters of U × V with P input channels. One-channel filters (or one
+    chosen channel) are drawn with one diverging colour scale shared by all filters, so
+    that their strengths can be compared (red positive, blue negative weights); filters
+    with three input channels are drawn as colour images, each scaled to [0, 1].
+
+    This is a figure-level plot: it makes a new figure (so it takes no ``ax``).
+
+    Parameters
+    ----------
+    kernel : array_like of shape (U, V, P, Q)
+        The filters.
+    num_columns : int, default=8
+        Filters per row.
+    channel : int, optional
+        Show this input channel of every filter; by default the only channel when P is 1,
+        the colour image when P is 3 (required for other P).
+    max_filters : int, default=64
+        Show at most this many filters (the first ones).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, with one axes per filter titled with its index.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> kernel = np.random.default_rng(0).normal(size=(5, 5, 1, 12))
+    >>> fig = plot_filters(kernel, num_columns=6)
+    >>> len(fig.axes), fig.axes[7].get_title()
+    (12, '7')
+    >>> plot_filters(kernel[..., 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel must have shape (U, V, P, Q) like the weights of a Conv2D layer. Received: kernel with shape (5, 5, 1).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4 or kernel.dtype.kind not in "biuf":
+        raise ValueError(
+            "kernel must have shape (U, V, P, Q) like the weights of a Conv2D layer. "
+            f"Received: kernel with shape {kernel.shape}."
+        )
+    num_columns = _check_positive_int("num_columns", num_columns)
+    max_filters = _check_positive_int("max_filters", max_filters)
+    num_channels = kernel.shape[2]
+    if channel is None and num_channels not in (1, 3):
+        raise ValueError(
+            f"kernel has {num_channels} input channels: pass channel=... (0 to "
+            f"{num_channels - 1}) to choose the one to show."
+        )
+    if channel is not None and (
+        isinstance(channel, bool)
+        or not isinstance(channel, numbers.Integral)
+        or not 0 <= channel < num_channels
+    ):
+        raise ValueError(
+            f"channel must be an integer from 0 to {num_channels - 1}. "
+            f"Received: channel={channel!r}."
+        )
+    kernel = kernel[..., :max_filters].astype(float)
+    num_filters = kernel.shape[3]
+    colour = channel is None and num_channels == 3
+    if not colour:
+        kernel = kernel[:, :, 0 if channel is None else channel, :]  # (U, V, Q)
+        limit = max(float(np.max(np.abs(kernel))), 1e-12)
+    num_columns = min(num_columns, num_filters)
+    num_rows = -(-num_filters // num_columns)
+    fig, axes = _pyplot().subplots(
+        num_rows, num_columns, figsize=(0.9 * num_columns, 1.0 * num_rows), squeeze=False
+    )
+    for index, ax in enumerate(axes.ravel()):
+        if index >= num_filters:
+            fig.delaxes(ax)
+            continue
+        if colour:
+            image = kernel[..., index]
+            low, high = image.min(), image.max()
+            ax.imshow((image - low) / max(high - low, 1e-12))
+        else:
+            ax.imshow(kernel[..., index], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(str(index), fontsize=8)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def plot_feature_maps(feature_maps, *, image=None, num_maps=8, cmap="viridis"):
+    """Show the first feature maps of several layers, one row per layer.
+
+    Introduced in chapter 7. ``feature_maps`` holds the outputs of convolutional (or
+    pooling) layers for **one** input image, e.g. the list a multi-output Functional model
+    returns. Each map is scaled by itself (bright: strong activation), and its size shows
+    how the layers shrink the image.
+
+    This is a figure-level plot: it makes a new figure (so it takes no ``ax``).
+
+    Parameters
+    ----------
+    feature_maps : mapping of str to array_like
+        Layer name to its output for one image, of shape (H, W, C) or (1, H, W, C).
+    image : array_like of shape (H, W) or (H, W, 1), optional
+        The input image, shown at the start of every row.
+    num_maps : int, default=8
+        Show the first ``num_maps`` channels of each layer.
+    cmap : str, default="viridis"
+        The colour map of the feature maps.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; the first axes of each row carries the layer name as its y label.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> maps = {"conv1": np.ones((1, 28, 28, 32)), "conv2": np.ones((14, 14, 64))}
+    >>> fig = plot_feature_maps(maps, num_maps=4)
+    >>> len(fig.axes), fig.axes[4].get_ylabel()
+    (8, 'conv2')
+    >>> plot_feature_maps({"dense": np.ones((1, 10))})
+    Traceback (most recent call last):
+    ...
+    ValueError: feature_maps['dense'] must have shape (H, W, C) or (1, H, W, C): the output of a convolutional or pooling layer for one image. Received: shape (1, 10).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
+    """
+    if not isinstance(feature_maps, Mapping) or len(feature_maps) == 0:
+        raise TypeError(
+            "feature_maps must be a non-empty mapping of layer name to feature maps, e.g. "
+            f"{{'conv1': maps}}. Received: {type(feature_maps).__name__}."
+        )
+    num_maps = _check_positive_int("num_maps", num_maps)
+    rows = {}
+    for name, maps in feature_maps.items():
+        maps = np.asarray(maps)
+        if maps.ndim == 4 and maps.shape[0] == 1:
+            maps = maps[0]
+        if maps.ndim != 3 or maps.dtype.kind not in "biuf":
+            raise ValueError(
+                f"feature_maps[{name!r}] must have shape (H, W, C) or (1, H, W, C): the output "
+                "of a convolutional or pooling layer for one image. "
+                f"Received: shape {np.shape(feature_maps[name])}."
+            )
+        rows[name] = maps[..., :num_maps]
+    if image is not None:
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim != 2:
+            raise ValueError(
+                f"image must have shape (H, W) or (H, W, 1). Received: shape {image.shape}."
+            )
+    offset = 0 if image is None else 1
+    num_columns = offset + max(maps.shape[-1] for maps in rows.values())
+    fig, axes = _pyplot().subplots(
+        len(rows), num_columns, figsize=(1.1 * num_columns, 1.2 * len(rows)), squeeze=False
+    )
+    for row_axes, (name, maps) in zip(axes, rows.items(), strict=True):
+        for column, ax in enumerate(row_axes):
+            channel = column - offset
+            if column < offset:
+                ax.imshow(image, cmap="gray")
+            elif channel < maps.shape[-1]:
+                ax.imshow(maps[..., channel], cmap=cmap)
+            else:
+                fig.delaxes(ax)
+                continue
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if column == 0:
+                ax.set_ylabel(name, fontsize=9)
+            if column == offset:
+                height, width, depth = np.shape(feature_maps[name])[-3:]
+                ax.set_title(f"{height}×{width}×{depth}", fontsize=7)
+    fig.tight_layout(pad=0.3)
     return fig
