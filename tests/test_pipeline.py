@@ -77,6 +77,17 @@ BROKEN = {
     "a01_perceptron": ("relu", "np.abs(np.asarray(z, dtype=float))"),
     # cross-entropy summed over classes but divided by the number of entries, not samples
     "a02_mlp": ("categorical_crossentropy", "-np.mean(y_true * np.log(y_pred))"),
+    # pooling that just subsamples the window's first element instead of taking its maximum
+    "a03_convolution": ("pool2d", "np.asarray(x, dtype=float)[::size, ::size]"),
+    # feature maps of the last requested layer only, instead of one output per layer
+    "a04_cnn": (
+        "feature_map_model",
+        "keras.Model(inputs=model.inputs[0], outputs=[model.get_layer(layer_names[-1]).output])",
+    ),
+    # accuracy without matching clusters to labels: wrong whenever cluster ids are permuted
+    "a07_clustering": ("cluster_accuracy", "float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))"),
+    # one mean over the whole set instead of one error per example
+    "a08_autoencoders": ("reconstruction_errors", "np.mean((model.predict(X, verbose=0) - X) ** 2)"),
 }
 
 
