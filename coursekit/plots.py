@@ -29,6 +29,7 @@ __all__ = [
     "plot_matrix",
     "plot_filters",
     "plot_feature_maps",
+    "html_table",
 ]
 
 # Colours for classes 0, 1, 2, ... (matplotlib's tab10, which is colour-blind friendly enough
@@ -1129,3 +1130,193 @@ def plot_feature_maps(feature_maps, *, image=None, num_maps=8, cmap="viridis"):
                 ax.set_title(f"{height}×{width}×{depth}", fontsize=7)
     fig.tight_layout(pad=0.3)
     return fig
+
+
+def html_table(columns, rows=None):
+    """A table for a notebook or the book, as an :class:`IPython.display.HTML` object.
+
+    Two forms: ``html_table({name: values, ...})`` with a mapping of equally long columns, or
+    ``html_table(header, rows)`` with the column names and a sequence of rows (each a
+    sequence of cells, one per column).
+
+    Cells are inserted as ``str`` writes them, so they may contain HTML such as ``<b>``;
+    format numbers before passing them (``f"{x:.3f}"``).
+
+    >>> print(html_table({"k": [1, 2], "error": ["0.10", "0.05"]}).data)
+    <table class='table'><thead><tr><th>k</th><th>error</th></tr></thead><tbody><tr><td>1</td><td>0.10</td></tr><tr><td>2</td><td>0.05</td></tr></tbody></table>
+    >>> html_table(["a"], [[1, 2]])
+    Traceback (most recent call last):
+    ...
+    ValueError: html_table: row 0 has 2 cells but the header has 1 (['a']); give every row one cell per column.
+    """
+    from IPython.display import HTML
+
+    if rows is None:
+        if not isinstance(columns, Mapping):
+            raise ValueError(
+                f"html_table: got a {type(columns).__name__} and no rows; pass a mapping "
+                "{column name: values} or html_table(header, rows)."
+            )
+        header = list(columns)
+        values = [list(column) for column in columns.values()]
+        lengths = {name: len(column) for name, column in zip(header, values, strict=True)}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(
+                f"html_table: columns have different lengths {lengths}; give every column "
+                "one value per row."
+            )
+        rows = list(zip(*values, strict=True))
+    else:
+        header = list(columns)
+        rows = [list(row) for row in rows]
+        for index, row in enumerate(rows):
+            if len(row) != len(header):
+                raise ValueError(
+                    f"html_table: row {index} has {len(row)} cells but the header has "
+                    f"{len(header)} ({header}); give every row one cell per column."
+                )
+    head = "".join(f"<th>{name}</th>" for name in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return HTML(f"<table class='table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+# --------------------------------------------------------------------------------------------
+# Segmentation masks
+# --------------------------------------------------------------------------------------------
+
+
+def plot_segmentation(images, masks, *, class_names=None, num_images=None, alpha=0.55):
+    """Show grey images with segmentation masks drawn over them, one row per set of masks.
+
+    Introduced in chapter 9 (fully-convolutional networks) and used by assignment
+    ``a06_segmentation``. Column ``j`` shows image ``j``: first alone, then once under each
+    set of masks (e.g. the true masks and a network's predictions), where every pixel of
+    class ``k > 0`` is tinted with the colour of class ``k`` and class 0 (background) is
+    left untinted. All rows use the same colours, and a legend names the classes that occur.
+
+    This is a figure-level plot: it makes a new figure (so it takes no ``ax``).
+
+    Parameters
+    ----------
+    images : array_like of shape (n, height, width) or (n, height, width, 1)
+        Grey images with values in [0, 1].
+    masks : mapping of str to array_like of shape (n, height, width)
+        Row label to integer class masks, e.g. ``{"true": y_test, "predicted": y_pred}``.
+    class_names : sequence of str, optional
+        Names of classes 0, 1, 2, ... for the legend; without them the legend shows numbers.
+    num_images : int, optional
+        Show only the first ``num_images`` images.
+    alpha : float, default=0.55
+        Opacity of the tint, between 0 and 1.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; the first axes of each row carries the row label as its y label.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> images = np.zeros((3, 8, 8))
+    >>> masks = np.zeros((3, 8, 8), dtype=int)
+    >>> masks[:, 2:5, 2:5] = 2
+    >>> fig = plot_segmentation(images, {"true": masks, "predicted": masks})
+    >>> len(fig.axes), fig.axes[3].get_ylabel()
+    (9, 'true')
+    >>> plot_segmentation(images, {"true": masks[:, :4]})
+    Traceback (most recent call last):
+    ...
+    ValueError: masks['true'] must have the shape of the images, (3, 8, 8). Received: shape (3, 4, 8).
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
+    """
+    images = _grey_images("images", images)
+    if not isinstance(masks, Mapping) or len(masks) == 0:
+        raise TypeError(
+            "masks must be a non-empty dict of row label to masks, e.g. "
+            f"{{'true': y_test[:6]}}. Received: masks of type {type(masks).__name__}."
+        )
+    rows = {}
+    for label, values in masks.items():
+        values = np.asarray(values)
+        if values.shape != images.shape:
+            raise ValueError(
+                f"masks[{label!r}] must have the shape of the images, {images.shape}. "
+                f"Received: shape {values.shape}."
+            )
+        if values.dtype.kind not in "biu" or (values.size and values.min() < 0):
+            raise ValueError(
+                f"masks[{label!r}] must hold non-negative integer class labels. "
+                f"Received: dtype {values.dtype}"
+                + (f", smallest value {values.min()}." if values.size else ".")
+            )
+        rows[str(label)] = values.astype(int)
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be between 0 and 1. Received: alpha={alpha!r}.")
+    if num_images is not None:
+        num_images = _check_positive_int("num_images", num_images)
+        images = images[:num_images]
+        rows = {label: values[:num_images] for label, values in rows.items()}
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    palette = np.array([to_rgb(color) for color in _SEGMENT_COLORS])
+    present = sorted(set(np.unique(np.concatenate([v.ravel() for v in rows.values()]))) - {0})
+    num_columns, cell = len(images), 1.3
+    fig, axes = _pyplot().subplots(
+        1 + len(rows),
+        num_columns,
+        figsize=(0.9 + num_columns * cell, (1 + len(rows)) * cell + 0.45),
+        squeeze=False,
+    )
+    grey = np.clip(images, 0.0, 1.0)[..., None] * np.ones(3)  # (n, height, width, 3)
+    for row, (label, values) in enumerate([("image", None), *rows.items()]):
+        for column, ax in enumerate(axes[row]):
+            picture = grey[column]
+            if values is not None:
+                tint = palette[(values[column] - 1) % len(palette)]
+                covered = (values[column] > 0)[..., None]
+                picture = np.where(covered, (1 - alpha) * picture + alpha * tint, picture)
+            ax.imshow(picture, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[row][0].set_ylabel(label, fontsize=9)
+    names = [
+        _label_text(class_names[k]) if class_names is not None and k < len(class_names) else str(k)
+        for k in present
+    ]
+    handles = [
+        Patch(color=palette[(k - 1) % len(palette)], label=name)
+        for k, name in zip(present, names, strict=True)
+    ]
+    if handles:
+        fig.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=min(len(handles), 6),
+            fontsize=8,
+            frameon=False,
+        )
+    fig.subplots_adjust(
+        left=0.9 / (0.9 + num_columns * cell),
+        right=0.995,
+        top=0.99,
+        bottom=0.45 / ((1 + len(rows)) * cell + 0.45) + 0.02,
+        wspace=0.05,
+        hspace=0.05,
+    )
+    return fig
+
+
+# Colours of classes 1, 2, ... in a segmentation overlay (class 0, background, is untinted):
+# the ten colours of _CLASS_COLORS with its grey replaced (grey tint is invisible on grey
+# images), then four more, so that the ten Fashion-MNIST classes never share a colour.
+_SEGMENT_COLORS = (
+    *(color for color in _CLASS_COLORS if color != "#7f7f7f"),
+    "#ffe119",
+    "#aec7e8",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .plots import _CLASS_COLORS
+
 __all__ = [
     "LOSS_SURFACES",
     "OPTIMIZERS",
@@ -813,18 +815,8 @@ def _draw_kmeans_step(ax, X, centers, labels, step, *, show_trail=True):
     ax.set_title(f"step {step}: inertia {_inertia(X, centers[step], labels[step]):.4g}", fontsize=9)
 
 
-_KMEANS_COLORS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
+# One colour per cluster: the class palette of coursekit.plots.
+_KMEANS_COLORS = _CLASS_COLORS
 
 
 def _check_frames(X, centers, labels):

@@ -337,3 +337,28 @@ def test_confusion_matrix_accepts_float_labels_and_draws_into_axes():
 def test_confusion_matrix_rejects_bad_input(y_true, y_pred, kwargs, error, match):
     with pytest.raises(error, match=match):
         plot_confusion_matrix(y_true, y_pred, **kwargs)
+
+
+def test_html_table_both_forms_give_the_same_table():
+    from coursekit.plots import html_table
+
+    by_columns = html_table({"k": [8, 3], "error": ["0.00", "0.41"]}).data
+    by_rows = html_table(["k", "error"], [[8, "0.00"], [3, "0.41"]]).data
+    assert by_columns == by_rows
+    assert by_columns.count("<tr>") == 3  # header and two rows
+    assert "<th>error</th>" in by_columns and "<td>0.41</td>" in by_columns
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (({"a": [1, 2], "b": [3]},), r"different lengths \{'a': 2, 'b': 1\}"),
+        ((["a", "b"], [[1, 2], [3]]), r"row 1 has 1 cells but the header has 2"),
+        (([[1, 2]],), r"got a list and no rows"),
+    ],
+)
+def test_html_table_rejects_ragged_input_with_a_clear_message(args, match):
+    from coursekit.plots import html_table
+
+    with pytest.raises(ValueError, match=match):
+        html_table(*args)
