@@ -5,6 +5,9 @@ and :func:`load_reference_cnn` returns it with the trained weights that ship ins
 (trained by ``benchmarks/reference_cnn.py``; chapters 6 and 7 and the assignments a04 and a05
 use it, so nobody has to train it while a book builds). :func:`build_geron_cnn` is the larger
 Fashion-MNIST CNN of the lecture slides (after Géron), shown in chapter 6.
+:func:`load_vgg16` returns Keras's VGG16 with its ImageNet weights when they are on this
+machine or can be downloaded, and otherwise stops with an error that says how to get them
+(chapter 8).
 
 Every builder imports Keras on first use, so importing this module does not import TensorFlow.
 """
@@ -18,9 +21,11 @@ from pathlib import Path
 __all__ = [
     "REFERENCE_CNN_WEIGHTS",
     "WeightsCorruptError",
+    "WeightsNotFoundError",
     "build_geron_cnn",
     "build_reference_cnn",
     "load_reference_cnn",
+    "load_vgg16",
     "reference_cnn_info",
 ]
 
@@ -38,6 +43,10 @@ _IMAGE_SHAPE = (28, 28, 1)
 
 class WeightsCorruptError(RuntimeError):
     """A shipped weights file is missing or does not match its recorded checksum."""
+
+
+class WeightsNotFoundError(FileNotFoundError):
+    """Pre-trained weights (e.g. VGG16's ImageNet weights) are not here and cannot be fetched."""
 
 
 def _check_positive_int(name, value):
@@ -279,3 +288,176 @@ def reference_cnn_info():
             "the course repository, or retrain it with `python benchmarks/reference_cnn.py`."
         )
     return json.loads(path.read_text())
+
+
+#: Keras's files of the ImageNet weights of VGG16 (``keras.applications.VGG16``): for
+#: ``include_top`` False and True, the file name in the Keras cache, its MD5 (as Keras
+#: checks it) and its size.
+VGG16_WEIGHTS = {
+    False: {
+        "file": "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "md5": "6d6bbae143d832006294945121d1f1fc",
+        "size": "58 MB",
+    },
+    True: {
+        "file": "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+        "md5": "64373286793e3c8b2b4e3219cbf3544b",
+        "size": "528 MB",
+    },
+}
+_VGG16_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
+
+
+def _keras_model_dirs():
+    """Where ``keras.utils.get_file(..., cache_subdir="models")`` keeps its files."""
+    import os
+    import tempfile
+
+    home = os.environ.get("KERAS_HOME")
+    base = Path(home).expanduser() if home else Path.home() / ".keras"
+    dirs = [base / "models"]
+    fallback = Path(tempfile.gettempdir()) / ".keras" / "models"
+    if fallback not in dirs:  # Keras writes here when the first folder is read-only
+        dirs.append(fallback)
+    return dirs
+
+
+def _md5(path):
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_vgg16_arguments(weights, input_shape, include_top):
+    if weights not in ("imagenet", None):
+        raise ValueError(
+            "weights must be 'imagenet' (pre-trained on ImageNet) or None (random "
+            f"weights). Received: weights={weights!r}."
+        )
+    if not isinstance(include_top, bool):
+        raise ValueError(f"include_top must be True or False. Received: {include_top=!r}.")
+    if (
+        not isinstance(input_shape, tuple | list)
+        or len(input_shape) != 3
+        or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in input_shape)
+        or input_shape[2] != 3
+        or min(input_shape[:2]) < 32
+    ):
+        raise ValueError(
+            "input_shape must be (height, width, 3) with height and width at least 32, "
+            f"e.g. (128, 128, 3). Received: input_shape={input_shape!r}."
+        )
+    if include_top and tuple(input_shape) != (224, 224, 3):
+        raise ValueError(
+            "With include_top=True, VGG16 takes 224×224 colour images only: "
+            f"input_shape must be (224, 224, 3). Received: input_shape={input_shape!r}."
+        )
+    return tuple(int(n) for n in input_shape)
+
+
+def _vgg16_missing_message(record, attempts):
+    folder = _keras_model_dirs()[0]
+    lines = [f"The ImageNet weights of VGG16 ({record['file']}, {record['size']}) are not here."]
+    lines += ["Tried, in order:"]
+    lines += [f"  {number}. {attempt}" for number, attempt in enumerate(attempts, start=1)]
+    lines += [
+        "To use them, do one of:",
+        "  - go online and call load_vgg16() again: Keras downloads the file once and "
+        f"keeps it in {folder};",
+        f"  - on a machine that is online, download {_VGG16_URL}{record['file']} and copy "
+        f"it into {folder} (or into $KERAS_HOME/models).",
+        "Without them: load_vgg16(weights=None) builds the same network with random "
+        "weights, and coursekit.models.load_reference_cnn() is the course's own pre-trained "
+        "network (Fashion-MNIST), which works offline.",
+    ]
+    return "\n".join(lines)
+
+
+def load_vgg16(*, weights="imagenet", input_shape=(128, 128, 3), include_top=False):
+    """Return Keras's VGG16, with its ImageNet weights when they can be had.
+
+    The ImageNet weights are looked for in the Keras cache first (``$KERAS_HOME/models``,
+    by default ``~/.keras/models``), checked against Keras's MD5 and loaded from there
+    without touching the network. When they are not there and the machine is online (and
+    ``COURSEKIT_OFFLINE`` is not set), Keras downloads them once into the cache. Otherwise
+    :class:`WeightsNotFoundError` says what was tried and how to get the file. Introduced
+    in chapter 8.
+
+    Parameters
+    ----------
+    weights : {"imagenet", None}, default="imagenet"
+        ``"imagenet"`` for the pre-trained weights, ``None`` for random weights (works
+        offline; the tests and the book use it when the weights are missing).
+    input_shape : tuple of int, default=(128, 128, 3)
+        Height, width and 3 colour channels; height and width at least 32.
+    include_top : bool, default=False
+        Keep the three dense layers and the 1000-class ImageNet output (then input_shape
+        must be (224, 224, 3) and the weights file is 528 MB instead of 58 MB).
+
+    Returns
+    -------
+    keras.Model
+        A Functional model named ``"vgg16"``; without the top its layers are the input,
+        thirteen 3×3 convolutions (``block1_conv1`` … ``block5_conv3``) and five max
+        pooling layers (``block1_pool`` … ``block5_pool``). It expects inputs prepared by
+        ``keras.applications.vgg16.preprocess_input`` (RGB 0–255 → BGR, mean-centred).
+
+    Raises
+    ------
+    WeightsNotFoundError
+        If ``weights="imagenet"`` and the weights are neither cached nor downloadable.
+    WeightsCorruptError
+        If the cached weights file does not match Keras's checksum.
+
+    Examples
+    --------
+    >>> model = load_vgg16(weights=None)
+    >>> model.output_shape, model.count_params()
+    ((None, 4, 4, 512), 14714688)
+    >>> model.layers[9].name
+    'block3_conv3'
+    """
+    from . import data
+    from .device import quiet_tensorflow
+
+    input_shape = _check_vgg16_arguments(weights, input_shape, include_top)
+    keras = quiet_tensorflow()
+    if weights is None:
+        return keras.applications.VGG16(
+            include_top=include_top, weights=None, input_shape=input_shape
+        )
+
+    record = VGG16_WEIGHTS[include_top]
+    attempts = []
+    for folder in _keras_model_dirs():
+        path = folder / record["file"]
+        if not path.is_file():
+            attempts.append(f"the Keras cache ({path}): no such file")
+            continue
+        actual = _md5(path)
+        if actual != record["md5"]:
+            raise WeightsCorruptError(
+                f"The cached VGG16 weights {path} are damaged or incomplete: their MD5 is "
+                f"{actual}, expected {record['md5']}. Delete the file; the next call of "
+                "load_vgg16() on an online machine downloads it again."
+            )
+        return keras.applications.VGG16(
+            include_top=include_top, weights=str(path), input_shape=input_shape
+        )
+
+    if data._offline_env():
+        attempts.append("a Keras download: not tried, because COURSEKIT_OFFLINE is set")
+        raise WeightsNotFoundError(_vgg16_missing_message(record, attempts))
+    online, reason = data._can_reach()
+    if not online:
+        attempts.append(f"a Keras download: not tried, the machine is offline ({reason})")
+        raise WeightsNotFoundError(_vgg16_missing_message(record, attempts))
+    try:
+        return keras.applications.VGG16(
+            include_top=include_top, weights="imagenet", input_shape=input_shape
+        )
+    except Exception as error:  # network errors come in many types
+        attempts.append(f"a Keras download from {_VGG16_URL}: failed ({error})")
+        raise WeightsNotFoundError(_vgg16_missing_message(record, attempts)) from error

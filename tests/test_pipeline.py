@@ -84,10 +84,20 @@ BROKEN = {
         "feature_map_model",
         "keras.Model(inputs=model.inputs[0], outputs=[model.get_layer(layer_names[-1]).output])",
     ),
+    # freeze_layers that forgets to freeze: returns the model unchanged
+    "a05_transfer": ("freeze_layers", "model"),
+    # mean IoU replaced by pixel accuracy (the background dominates it)
+    "a06_segmentation": ("mean_iou", "np.mean(y_true == y_pred)"),
     # accuracy without matching clusters to labels: wrong whenever cluster ids are permuted
-    "a07_clustering": ("cluster_accuracy", "float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))"),
+    "a07_clustering": (
+        "cluster_accuracy",
+        "float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
+    ),
     # one mean over the whole set instead of one error per example
-    "a08_autoencoders": ("reconstruction_errors", "np.mean((model.predict(X, verbose=0) - X) ** 2)"),
+    "a08_autoencoders": (
+        "reconstruction_errors",
+        "np.mean((model.predict(X, verbose=0) - X) ** 2)",
+    ),
 }
 
 
