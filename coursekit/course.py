@@ -155,10 +155,24 @@ def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None):
     return written
 
 
+def _tools_on_path():
+    """Put the tools installed beside nbgrader on PATH, in this process.
+
+    nbgrader's ``Gradebook`` runs the ``alembic`` command when it creates a new gradebook; in
+    a shell where the virtual environment is not activated (``.venv/bin/coursekit ...``) that
+    command would not be found.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
+
+
 def _in_gradebook(assignment, course, db_url):
     from nbgrader.api import Gradebook, MissingEntry
 
     url = db_url or _default_db_url(course)
+    _tools_on_path()
     with Gradebook(url) as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -237,6 +251,7 @@ def scores(assignment, *, course_dir=None, db_url=None):
     course = _course_dir(course_dir)
     url = db_url or _default_db_url(course)
     results = []
+    _tools_on_path()
     with Gradebook(url) as gradebook:
         graded = gradebook.find_assignment(assignment)
         for submission in graded.submissions:

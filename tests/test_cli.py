@@ -76,3 +76,34 @@ def test_importing_coursekit_does_not_import_tensorflow():
     code = "import sys, coursekit; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "False"], done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_autograde_creates_a_new_gradebook_without_an_activated_venv(tmp_path):
+    """`.venv/bin/coursekit autograde` in a plain shell: nbgrader's Gradebook runs `alembic`
+    when it creates a gradebook, and the venv's bin folder is not on PATH there."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from conftest import make_course_copy
+
+    root = make_course_copy(tmp_path / "course")
+    assignment = "a01_perceptron"
+    shutil.copytree(root / "solutions" / assignment, root / "submitted" / "ref" / assignment)
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir)
+    code = (
+        "from coursekit import course; "
+        f"print([(r.score, r.max_score) for r in course.autograde({assignment!r}, "
+        f"course_dir={str(root)!r})])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PATH": path},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[(36.0, 36.0)]", done.stdout
