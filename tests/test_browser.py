@@ -196,3 +196,13 @@ def test_screenshot_of_a_chapter(built_book, server, browser):
     page.close()
     assert path.stat().st_size > 20_000
     assert not problems, problems
+
+
+def test_site_root_serves_a_favicon(server):
+    """Browsers ask for /favicon.ico on pages without an icon link (the root redirect page);
+    a 404 there shows up as a console error."""
+    import urllib.request
+
+    with urllib.request.urlopen(server + "favicon.ico", timeout=10) as response:
+        assert response.status == 200
+        assert len(response.read()) > 100
