@@ -19,44 +19,22 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
+from reference_cnn import machine_info  # noqa: E402
 
 import coursekit  # noqa: E402
 from coursekit import SCENE_CLASSES, make_fashion_scenes  # noqa: E402
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "segmentation.json"
 NUM_CLASSES = len(SCENE_CLASSES)
-
-
-def machine_info(keras):
-    """CPU model, cores, GPUs and library versions of this machine."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    report = coursekit.device_report()
-    return {
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "gpus": report["gpus"],
-        "device": "GPU" if report["gpus"] else "CPU",
-        "tensorflow": report["tensorflow"],
-        "keras": keras.__version__,
-        "python": platform.python_version(),
-    }
 
 
 def build_fcn(keras, decoder, *, num_filters=16, learning_rate=4e-3):
@@ -157,7 +135,7 @@ def main(argv=None):
         },
         "runs": runs,
         "summary": summary,
-        "machine": machine_info(keras),
+        "machine": machine_info(),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(record, indent=2) + "\n")

@@ -18,6 +18,8 @@ import hashlib
 import numbers
 from pathlib import Path
 
+from .data import _sha256
+
 __all__ = [
     "REFERENCE_CNN_WEIGHTS",
     "WeightsCorruptError",
@@ -195,14 +197,6 @@ def build_geron_cnn(*, num_classes=10, dropout_rate=0.5):
         ],
         name="geron_cnn",
     )
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verified_weights_path(path, expected_sha256):
