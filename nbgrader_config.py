@@ -5,8 +5,19 @@
 
 import os
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from coursekit.autograde import GuardedExecute
+from coursekit.feedback import HideHiddenTestOutputs, ScoreSummary
 
 c = get_config()  # noqa: F821  (injected by traitlets)
 
@@ -28,6 +39,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # cell, not the whole run.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True  # (nbgrader's Execute already goes on after an error)
+# After an interrupt, a busy machine can take more than nbclient's default 4 s to send the
+# cell's last output; waiting longer keeps one slow cell from failing the whole notebook.
+c.Execute.iopub_timeout = 60
 
 # A student who deletes a graded cell gets it back (with a note), so its tests still run.
 c.OverwriteCells.add_missing_cells = True
@@ -46,6 +60,34 @@ _TF_NOISE = [
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = "(?m)" + "|".join(f"(?:{p})" for p in _TF_NOISE)
 
-# Feedback sent to students never contains the source of hidden tests (nbgrader's default
-# feedback shows the whole autograded notebook, hidden tests included).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Test cells run under coursekit's guard (coursekit/autograde.py): before every test it undoes
+# what student code changed in NumPy, the grading helpers, builtins or IPython; a test during
+# which such a change happened gets zero; a test cell's stderr output is shown as ordinary
+# output instead of costing its points (our checks fail by raising, never by printing), and
+# its execute_result gives no partial credit. The same preprocessor runs under plain
+# `nbgrader autograde` and the formgrader; `coursekit autograde` adds parallel workers,
+# time and memory limits, an unprivileged kernel user and review flags.
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Late submissions: nbgrader's LateSubmissionPlugin ('none' or 'zero'). Set the due date with
+# `nbgrader db assignment add NAME --duedate=...`; `coursekit export` reports the penalties.
+c.LateSubmissionPlugin.penalty_method = "none"
+
+# Feedback sent to students shows their score per test and the failure message of each failing
+# test, never the source, printed output or expected values of hidden tests (nbgrader's
+# default feedback shows the whole autograded notebook, hidden tests included).
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    HideHiddenTestOutputs,
+    ClearHiddenTests,
+    ScoreSummary,
+    CSSHTMLHeaderPreprocessor,
+]

@@ -10,8 +10,6 @@ benchmarks/results/book_build.json with the machine it ran on.
 
 import datetime
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -19,18 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from coursekit.device import machine_info
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "book_build.json"
-
-
-def _cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _timed_build(copy):
@@ -71,12 +61,7 @@ def main():
         "cold_build_s": round(cold, 1),
         "warm_build_s": round(warm, 1),
         "html_pages": pages,
-        "machine": {
-            "cpu": _cpu_model(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine_info(),
         "date": datetime.date.today().isoformat(),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import shlex
 import sys
 import time
@@ -57,25 +56,19 @@ VALIDATION_SIZE = 5000
 
 
 def machine_info():
-    """CPU model, cores, GPUs and library versions of this machine."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """CPU model, cores, memory, GPUs and library versions of this machine."""
+    machine = coursekit.machine_info()
     report = coursekit.device_report()
     keras = coursekit.quiet_tensorflow()
     return {
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
+        "cpu": machine["cpu"],
+        "cpu_count": machine["cores"],
+        "memory_gib": machine["memory_gib"],
         "gpus": report["gpus"],
         "device": "GPU" if report["gpus"] else "CPU",
         "tensorflow": report["tensorflow"],
         "keras": keras.__version__,
-        "python": platform.python_version(),
+        "python": machine["python"],
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
     }
 

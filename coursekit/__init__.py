@@ -19,7 +19,7 @@ from .data import (
     load_photos,
     make_fashion_scenes,
 )
-from .device import device_report, quiet_tensorflow, set_seed
+from .device import device_report, machine_info, quiet_tensorflow, set_seed
 from .plots import plot_decision_boundary, plot_training_curves, show_images
 
 __version__ = "0.1.0"
@@ -31,6 +31,7 @@ __all__ = [
     "DataNotFoundError",
     "data_sources",
     "device_report",
+    "machine_info",
     "load_digits",
     "load_digits_28x28",
     "load_faces",

@@ -1,7 +1,9 @@
 """The ``coursekit`` command line.
 
-``coursekit data``, ``coursekit doctor``, ``coursekit release``, ``coursekit autograde`` and
-``coursekit book``; ``coursekit --help`` lists them. Chapter 0 shows the doctor's output.
+``coursekit data``, ``coursekit doctor``, ``coursekit release``, ``coursekit book`` and the
+grading workflow: ``coursekit collect``, ``coursekit autograde``, ``coursekit review``,
+``coursekit feedback``, ``coursekit export``; ``coursekit --help`` lists them. Chapter 0
+shows the doctor's output; the grading guide shows the grading workflow.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import importlib.metadata
 import platform
 import sys
 import time
+from pathlib import Path
 
 from . import course, data
 
@@ -122,12 +125,166 @@ def _cmd_release(args):
     return 0
 
 
+def _course_arg(args):
+    """--course, else the current folder when it is a course directory, else the repository."""
+    if getattr(args, "course", None):
+        return Path(args.course)
+    here = Path.cwd()
+    return here if (here / "nbgrader_config.py").is_file() else None
+
+
+def _size(text):
+    """'4G', '512M' or a number of bytes -> bytes."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    text = str(text).strip().upper().removesuffix("IB").removesuffix("B")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 4G or 512M. Received: {text!r}."
+        ) from None
+
+
+def _cmd_collect(args):
+    from .autograde import collect
+
+    collected = collect(
+        args.assignment, course_dir=_course_arg(args), source=args.source, update=args.update
+    )
+    for student, path in collected:
+        print(f"collected {student}: {path}")
+    print(f"{len(collected)} submission(s) in submitted/*/{args.assignment}")
+    return 0
+
+
+def _flag_lines(result, limit):
+    lines = [
+        f"  {result.student}: {result.status}" + (f" ({result.reason})" if result.reason else "")
+    ]
+    for flag in result.flags[:limit]:
+        lines.append(f"    - {flag}")
+    if len(result.flags) > limit:
+        lines.append(f"    ... {len(result.flags) - limit} more in the report")
+    return lines
+
+
 def _cmd_autograde(args):
+    from . import autograde as engine
+
     start = time.perf_counter()
-    results = course.autograde(args.assignment, student=args.student)
-    rows = [(r.student, f"{r.score:g}", f"{r.max_score:g}") for r in results]
-    _print_table(rows, ("student", "score", "max score"))
-    print(f"graded {len(results)} submission(s) in {time.perf_counter() - start:.1f} s")
+    submitted = _resolved_course(args) / "submitted"
+    names = args.student or [p.parent.name for p in submitted.glob(f"*/{args.assignment}")]
+    width = max([7, *map(len, names)])
+
+    def on_result(result):
+        mark = "  FLAGGED" if result.flagged else ""
+        print(
+            f"  {result.student:<{width}}  {result.score:g}/{result.max_score:g}  "
+            f"{result.status}  {result.seconds:.1f} s{mark}",
+            flush=True,
+        )
+
+    print(f"autograding {args.assignment} ...", flush=True)
+    results, isolation = engine.autograde(
+        args.assignment,
+        course_dir=_course_arg(args),
+        students=args.student,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        memory=args.memory,
+        cell_timeout=args.cell_timeout,
+        isolate=not args.no_isolation,
+        keep_scratch=args.keep_scratch,
+        db_url=args.db_url,
+        on_result=on_result,
+    )
+    print()
+    rows = [
+        (
+            r.student,
+            f"{r.score:g}",
+            f"{r.max_score:g}",
+            f"{r.late_penalty:g}",
+            r.status,
+            len(r.flags),
+            f"{r.seconds:.1f}",
+        )
+        for r in results
+    ]
+    _print_table(rows, ("student", "score", "max", "late penalty", "status", "flags", "seconds"))
+    elapsed = time.perf_counter() - start
+    print(f"graded {len(results)} submission(s) in {elapsed:.1f} s with {args.jobs or 'all'} jobs")
+    if isolation.get("uid") is not None:
+        print(f"kernels ran as unprivileged users {isolation['uid']}+ (no access to grading files)")
+    else:
+        print(f"kernels ran as this user: {isolation.get('reason')}")
+    flagged = [r for r in results if r.flagged]
+    if flagged:
+        print(f"\n{len(flagged)} submission(s) flagged for review (marked in the gradebook):")
+        for result in flagged:
+            print("\n".join(_flag_lines(result, 5)))
+    course_dir = _resolved_course(args)
+    print(f"\nreports: {course_dir / engine.REPORTS_DIRECTORY / args.assignment}")
+    return 0
+
+
+def _resolved_course(args):
+    return course._course_dir(_course_arg(args))
+
+
+def _cmd_review(args):
+    from .autograde import read_reports
+
+    reports = read_reports(args.assignment, course_dir=_course_arg(args))
+    if not reports:
+        print(f"no autograding reports for {args.assignment}: run `coursekit autograde` first")
+        return 1
+    wanted = [r for r in reports.values() if r.flagged or args.all]
+    if args.student:
+        wanted = [r for r in reports.values() if r.student in args.student]
+    for result in sorted(wanted, key=lambda r: r.student):
+        print(f"{result.student}: {result.score:g}/{result.max_score:g}")
+        print("\n".join(_flag_lines(result, 1000)[1:]) or "    (no flags)")
+        if result.status != "graded":
+            print(f"    status: {result.status}: {result.reason}")
+    print(f"{sum(r.flagged for r in reports.values())} of {len(reports)} submission(s) flagged")
+    return 0
+
+
+def _cmd_feedback(args):
+    from .feedback import generate_feedback
+
+    done = generate_feedback(
+        args.assignment, course_dir=_course_arg(args), students=args.student, db_url=args.db_url
+    )
+    root = _resolved_course(args)
+    for path in done["files"]:
+        if path.suffix == ".html":
+            print(f"wrote {path.relative_to(root)}")
+    for student in done["missing"]:
+        print(f"no feedback for {student}: no autograded submission")
+    if done["leaks"]:
+        for path, line in done["leaks"]:
+            print(f"DELETED {path}: it contained hidden-test code ({line!r})", file=sys.stderr)
+        return 1
+    if args.release:
+        course.nbgrader_command(
+            ["release_feedback", args.assignment], course_dir=_course_arg(args), capture=False
+        )
+    return 0
+
+
+def _cmd_export(args):
+    from .export import export_grades
+
+    assignments = [args.assignment] if args.assignment else None
+    paths = export_grades(
+        course_dir=_course_arg(args), assignments=assignments, to=args.to, db_url=args.db_url
+    )
+    for path in paths:
+        print(f"wrote {path}")
     return 0
 
 
@@ -155,10 +312,65 @@ def _parser():
     p.add_argument("assignment", nargs="?", help="one assignment (default: all)")
     p.set_defaults(func=_cmd_release)
 
-    p = sub.add_parser("autograde", help="grade submitted/*/ASSIGNMENT")
+    course_help = "course directory (default: this folder if it has nbgrader_config.py)"
+    db_help = "gradebook URL, e.g. postgresql+psycopg://grader@host/course (default: "
+    db_help += (
+        "CourseDirectory.db_url in nbgrader_config.py, i.e. $COURSEKIT_DB_URL or gradebook.db)"
+    )
+    p = sub.add_parser("collect", help="collect submissions into submitted/*/ASSIGNMENT")
     p.add_argument("assignment")
-    p.add_argument("--student", help="grade only this student's submission")
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="copy DIR/STUDENT/*.ipynb (e.g. an LMS download) instead of nbgrader's exchange",
+    )
+    p.add_argument("--update", action="store_true", help="replace submissions collected before")
+    p.add_argument("--course", help=course_help)
+    p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser(
+        "autograde",
+        help="grade submitted/*/ASSIGNMENT in parallel, isolated workers",
+        description="Grade every submission of ASSIGNMENT with nbgrader, N at a time, each "
+        "with a time and memory limit, under coursekit's grading guard; record scores in "
+        "the gradebook, reasons and review flags in autograde_reports/ASSIGNMENT/.",
+    )
+    p.add_argument("assignment")
+    p.add_argument("--jobs", "-j", type=int, help="submissions graded at once (default: cores)")
+    p.add_argument("--student", action="append", help="grade only this student (repeat for more)")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per submission (900)")
+    p.add_argument("--memory", type=_size, default="4G", help="memory per submission (4G)")
+    p.add_argument("--cell-timeout", type=int, help="seconds per cell (nbgrader_config.py)")
+    p.add_argument("--no-isolation", action="store_true", help="as root, run kernels as root too")
+    p.add_argument("--keep-scratch", action="store_true", help="keep the scratch folders")
+    p.add_argument("--course", help=course_help)
+    p.add_argument("--db-url", help=db_help)
     p.set_defaults(func=_cmd_autograde)
+
+    p = sub.add_parser("review", help="show the review flags of the last autograde run")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--all", action="store_true", help="list unflagged submissions too")
+    p.add_argument("--course", help=course_help)
+    p.set_defaults(func=_cmd_review)
+
+    p = sub.add_parser("feedback", help="generate (and check) the students' feedback HTML")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument(
+        "--release", action="store_true", help="then release it through nbgrader's exchange"
+    )
+    p.add_argument("--course", help=course_help)
+    p.add_argument("--db-url", help=db_help)
+    p.set_defaults(func=_cmd_feedback)
+
+    p = sub.add_parser("export", help="write grades.csv and a CSV per assignment")
+    p.add_argument("assignment", nargs="?", help="one assignment (default: all)")
+    p.add_argument("--to", metavar="DIR", help="output folder (default: COURSE/grades)")
+    p.add_argument("--course", help=course_help)
+    p.add_argument("--db-url", help=db_help)
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("book", help="build the book into _build/html (executes chapters)")
     p.add_argument("--all", action="store_true", help="rebuild every page")

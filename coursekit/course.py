@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,45 +154,39 @@ def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None):
     return written
 
 
-def _tools_on_path():
-    """Put the tools installed beside nbgrader on PATH, in this process.
+def _course_setting(course, name):
+    """``CourseDirectory.<name>`` as the course's nbgrader_config.py sets it (or None)."""
+    from traitlets.config import PyFileConfigLoader
 
-    nbgrader's ``Gradebook`` runs the ``alembic`` command when it creates a new gradebook; in
-    a shell where the virtual environment is not activated (``.venv/bin/coursekit ...``) that
-    command would not be found.
-    """
-    bin_dir = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
-    if bin_dir not in path.split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
-
-
-def _in_gradebook(assignment, course, db_url):
-    from nbgrader.api import Gradebook, MissingEntry
-
-    url = db_url or _default_db_url(course)
-    _tools_on_path()
-    with Gradebook(url) as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-        except MissingEntry:
-            return False
-    return True
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    value = config.get("CourseDirectory", {}).get(name)
+    return value if isinstance(value, str) and value else None
 
 
 def _default_db_url(course):
-    url = os.environ.get("COURSEKIT_DB_URL", "sqlite:///gradebook.db")
-    if url == "sqlite:///gradebook.db":
-        url = f"sqlite:///{course / 'gradebook.db'}"
+    """The gradebook nbgrader uses for this course: ``CourseDirectory.db_url`` of its
+    nbgrader_config.py (ours reads ``$COURSEKIT_DB_URL``), a relative SQLite path taken
+    relative to the course folder, as nbgrader does."""
+    url = _course_setting(course, "db_url") or "sqlite:///gradebook.db"
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url[len(prefix) :].startswith("/"):
+        url = f"{prefix}{course / url[len(prefix) :]}"
     return url
 
 
-def autograde(assignment, *, student=None, course_dir=None, db_url=None):
+def _course_id(course):
+    """The ``CourseDirectory.course_id`` set in the course's nbgrader_config.py."""
+    return _course_setting(course, "course_id") or "default_course"
+
+
+def autograde(assignment, *, student=None, course_dir=None, db_url=None, jobs=None):
     """Autograde the submissions in ``submitted/*/ASSIGNMENT`` and return their scores.
 
-    The assignment is first registered in the gradebook when it is not there yet (by
-    generating it into a temporary folder, so ``exercises/`` is untouched). Students not in
-    the gradebook are created.
+    Grading runs in parallel, isolated workers (:func:`coursekit.autograde.autograde`, the
+    engine of ``coursekit autograde``): a submission that hangs, crashes or exhausts memory
+    gets zero and a review flag instead of stopping the batch. The assignment is first
+    registered in the gradebook when it is not there yet (by generating it into a temporary
+    folder, so ``exercises/`` is untouched). Students not in the gradebook are created.
 
     Parameters
     ----------
@@ -205,12 +198,16 @@ def autograde(assignment, *, student=None, course_dir=None, db_url=None):
         The course directory (default: the repository root).
     db_url : str, optional
         Gradebook URL (default: the course's gradebook).
+    jobs : int, optional
+        Submissions graded at once (default: the number of CPU cores).
 
     Returns
     -------
     list of GradeResult
         One per graded submission, sorted by student.
     """
+    from . import autograde as engine
+
     course = _course_dir(course_dir)
     _check_assignment(assignment, course)
     submitted = course / "submitted"
@@ -227,15 +224,12 @@ def autograde(assignment, *, student=None, course_dir=None, db_url=None):
             f"No submissions of {assignment!r} in {submitted}: expected "
             f"submitted/<student>/{assignment}/*.ipynb (nbgrader collect puts them there)."
         )
-    if not _in_gradebook(assignment, course, db_url):
-        with tempfile.TemporaryDirectory() as scratch:
-            release(assignment, course_dir=course, release_dir=scratch, db_url=db_url)
-    args = ["autograde", assignment, "--create", "--force"]
-    if student is not None:
-        args.append(f"--student={student}")
-    nbgrader_command(args, course_dir=course, db_url=db_url)
+    results, _ = engine.autograde(
+        assignment, course_dir=course, students=students, jobs=jobs, db_url=db_url
+    )
     return [
-        r for r in scores(assignment, course_dir=course, db_url=db_url) if r.student in students
+        GradeResult(student=r.student, assignment=assignment, score=r.score, max_score=r.max_score)
+        for r in results
     ]
 
 
@@ -248,11 +242,13 @@ def scores(assignment, *, course_dir=None, db_url=None):
     """
     from nbgrader.api import Gradebook
 
+    from .autograde import _ensure_alembic
+
     course = _course_dir(course_dir)
     url = db_url or _default_db_url(course)
+    _ensure_alembic()
     results = []
-    _tools_on_path()
-    with Gradebook(url) as gradebook:
+    with Gradebook(url, _course_id(course)) as gradebook:
         graded = gradebook.find_assignment(assignment)
         for submission in graded.submissions:
             results.append(

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import sys
+from pathlib import Path
 
-__all__ = ["quiet_tensorflow", "set_seed", "device_report"]
+__all__ = ["quiet_tensorflow", "set_seed", "device_report", "machine_info"]
 
 # Environment that keeps TensorFlow's C++ start-up logging out of notebooks and grading.
 _TF_ENV = {
@@ -139,4 +141,50 @@ def device_report():
         "cuda_build": cuda,
         "gpus": gpus,
         "cpu_count": os.cpu_count(),
+    }
+
+
+def _proc_field(path, key):
+    """The value after ``key:`` in a /proc file (None where there is no such file or line)."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def machine_info():
+    """The machine a benchmark ran on, as a dict (no TensorFlow import).
+
+    Every script in ``benchmarks/`` records this beside its numbers, because timings only
+    mean something together with the machine and how busy it was.
+
+    Returns
+    -------
+    dict
+        ``cpu`` (model name), ``cores``, ``memory_gib``, ``platform``, ``python`` and
+        ``load_average`` (1, 5 and 15 minutes; None where the system has none).
+
+    Examples
+    --------
+    >>> info = machine_info()
+    >>> sorted(info)
+    ['cores', 'cpu', 'load_average', 'memory_gib', 'platform', 'python']
+    >>> info["cores"] == os.cpu_count()
+    True
+    """
+    memory = _proc_field("/proc/meminfo", "MemTotal")
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory.split()[0]) / 1024**2, 1) if memory else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": load,
     }

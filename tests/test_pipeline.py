@@ -1,19 +1,24 @@
 """The nbgrader pipeline end to end: release is up to date, and autograding is trustworthy.
 
-For every assignment in solutions/: the committed student version equals a fresh release,
-the reference solution gets full marks and the untouched exercise gets zero. For a01, a copy
-with one function broken loses exactly that function's points, with a teaching message and
-no hidden-test code in what the student sees.
+For every assignment in solutions/, graded in one ``coursekit autograde`` batch each: the
+committed student version equals a fresh release, the reference solution gets full marks
+and no review flag, and the untouched exercise gets zero. A copy with one function broken
+loses exactly that function's points, with a teaching message and no hidden-test code in
+what the student sees. The feedback of every submission (a perturbed reference among them,
+whose every test fails) shows scores and failure messages, never hidden-test code or the
+expected values of hidden tests.
 """
 
+import html
 import json
 import re
 import shutil
 
 import nbformat
 import pytest
+from perturb import perturbed_notebook
 
-from coursekit import course
+from coursekit import autograde, course, feedback
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +108,10 @@ BROKEN = {
 
 @pytest.fixture(scope="module")
 def graded(course_copy, released):
-    """Autograde reference, blank (untouched) and, where defined, broken submissions."""
+    """Autograde reference, blank (untouched), broken and perturbed submissions.
+
+    One ``coursekit autograde`` batch per assignment (two workers), as an instructor runs it.
+    """
     submitted = course_copy / "submitted"
     for assignment in ASSIGNMENTS:
         shutil.copytree(
@@ -120,9 +128,15 @@ def graded(course_copy, released):
                     if f"def {function}(" in cell.source:
                         cell.source = _break_function(cell.source, function, wrong_body)
                 nbformat.write(nb, path)
+        target = submitted / "perturbed" / assignment
+        target.mkdir(parents=True)
+        for path in (course_copy / "solutions" / assignment).glob("*.ipynb"):
+            nb = perturbed_notebook(path, released / assignment / path.name)
+            nbformat.write(nb, target / path.name)
     results = {}
     for assignment in ASSIGNMENTS:
-        for result in course.autograde(assignment, course_dir=course_copy):
+        batch, _ = autograde.autograde(assignment, course_dir=course_copy, jobs=2)
+        for result in batch:
             results[(assignment, result.student)] = result
     return results
 
@@ -132,6 +146,7 @@ def test_reference_gets_full_marks(graded, assignment):
     result = graded[(assignment, "reference")]
     assert result.max_score > 0
     assert result.score == result.max_score, f"reference solution of {assignment}: {result}"
+    assert result.status == "graded" and not result.flags, f"{assignment}: {result.flags}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -149,13 +164,11 @@ def _grade_cells(notebook_path):
     }
 
 
-def _hidden_lines(assignment):
-    lines = set()
+def _solution_sources(assignment):
+    sources = []
     for path in (course.REPO_ROOT / "solutions" / assignment).glob("*.ipynb"):
-        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
-        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", text, re.S):
-            lines.update(line.strip() for line in block.splitlines() if len(line.strip()) > 12)
-    return lines
+        sources += [c.source for c in nbformat.read(path, as_version=4).cells]
+    return sources
 
 
 @pytest.mark.parametrize("assignment", sorted(BROKEN))
@@ -164,7 +177,7 @@ def test_broken_function_loses_only_its_points(graded, course_copy, assignment):
 
     function, _ = BROKEN[assignment]
     url = f"sqlite:///{course_copy / 'gradebook.db'}"
-    with Gradebook(url) as gradebook:
+    with Gradebook(url, "deep-learning-in-practice") as gradebook:
         submission = gradebook.find_submission(assignment, "broken")
         lost = {
             grade.name
@@ -177,7 +190,7 @@ def test_broken_function_loses_only_its_points(graded, course_copy, assignment):
         f"breaking {function} also failed unrelated tests: {sorted(lost)}"
     )
 
-    hidden = _hidden_lines(assignment)
+    hidden = feedback.hidden_test_lines(_solution_sources(assignment))
     assert hidden, "the assignment has no hidden tests"
     graded_dir = course_copy / "autograded" / "broken" / assignment
     for path in graded_dir.glob("*.ipynb"):
@@ -190,3 +203,57 @@ def test_broken_function_loses_only_its_points(graded, course_copy, assignment):
             assert len(errors[0].evalue) > 20, f"{grade_id}: failure message too terse: {shown}"
             leaked = [line for line in hidden if line in shown]
             assert not leaked, f"{grade_id} shows hidden-test code to the student: {leaked}"
+
+
+@pytest.fixture(scope="module")
+def feedback_pages(graded, course_copy):
+    """``coursekit feedback`` for every assignment: {assignment: generate_feedback's report}."""
+    return {a: feedback.generate_feedback(a, course_dir=course_copy) for a in ASSIGNMENTS}
+
+
+def _records(text):
+    """The values a perturbed function printed (``CKREC [...]`` lines) in a cell's output."""
+    return {r for line in re.findall(r"^CKREC (.*)$", text, flags=re.M) for r in json.loads(line)}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_scores_and_messages_but_never_hidden_tests(
+    graded, feedback_pages, course_copy, assignment
+):
+    done = feedback_pages[assignment]
+    assert not done["leaks"], f"hidden-test lines in the feedback: {done['leaks']}"
+    assert not done["missing"], f"no feedback for {done['missing']}"
+    hidden_lines = feedback.hidden_test_lines(_solution_sources(assignment))
+    assert hidden_lines, f"{assignment} has no hidden tests"
+
+    # What the reference returned in hidden tests (their expected values), read from the
+    # instructor's autograded notebook, minus what visible cells show anyway.
+    hidden_records, visible_records = set(), set()
+    for path in (course_copy / "autograded" / "perturbed" / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            text = "".join(o.get("text", "") for o in cell.get("outputs", []) if "text" in o)
+            if "BEGIN HIDDEN TESTS" in cell.source:
+                hidden_records |= _records(text)
+            else:
+                visible_records |= _records(text)
+    secrets = hidden_records - visible_records
+
+    for student in ("reference", "blank", "broken", "perturbed"):
+        if (assignment, student) not in graded:
+            continue
+        result = graded[(assignment, student)]
+        pages = [p for p in done["files"] if p.suffix == ".html" and student in p.parts]
+        assert pages, f"no feedback written for {student}'s {assignment}"
+        failed = [t for t, (score, points) in result.tests.items() if score < points]
+        if student == "perturbed":
+            assert failed, "the perturbed reference failed no test"
+        for page in pages:
+            plain = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            assert "Your results" in plain
+            assert "BEGIN HIDDEN TESTS" not in plain
+            shown = {line.strip() for line in plain.splitlines()}
+            assert not shown & hidden_lines, f"{student}: hidden-test code in the feedback"
+            leaked = sorted(s for s in secrets if s in plain)
+            assert not leaked, f"{student}: expected values of hidden tests shown: {leaked[:5]}"
+            for test in failed:
+                assert test in plain, f"{student}: failing test {test} is not listed"

@@ -1,0 +1,276 @@
+"""Benchmark: plain ``nbgrader autograde`` against ``coursekit autograde --jobs 2``.
+
+Usage (from the repository root)::
+
+    python benchmarks/autograde/run.py                      # every assignment, 6 submissions
+    python benchmarks/autograde/run.py --assignments a01_perceptron --copies 1 --runs 5
+
+For each assignment it writes ``3 * copies`` synthetic submissions (the reference solution,
+the untouched release, and a partly wrong one: the reference with every other solution cell
+replaced by the released stub) into two fresh course folders, then in one run:
+
+1. grades them with plain ``nbgrader autograde`` (nbgrader's own Execute, one submission at
+   a time: the course configuration with ``GuardedExecute.guard = False``);
+2. grades them with ``coursekit autograde --jobs N`` (parallel workers, guard, limits);
+3. grades the reference ``runs`` more times with coursekit (two copies per run) and checks
+   that every test of every run got the same score (determinism).
+
+It records seconds per submission for both, the speed-up, coursekit's overhead per
+submission beyond executing the notebook (from its reports), the machine (CPU model, cores,
+memory, load average before and after: other work on the machine slows both) and the
+determinism result, in ``benchmarks/results/autograde.json`` and a Markdown table in
+``benchmarks/results/autograde.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from coursekit import autograde, course  # noqa: E402
+from coursekit.device import machine_info  # noqa: E402
+
+WORK = REPO / "benchmarks" / "_work" / "autograde"
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def _machine():
+    import nbgrader
+
+    return {
+        **machine_info(),
+        "nbgrader": nbgrader.__version__,
+        "user": "root" if os.geteuid() == 0 else "unprivileged",
+    }
+
+
+def _load():
+    return machine_info()["load_average"]
+
+
+def _partly_wrong(reference, release):
+    """The reference with every other solution cell replaced by its released stub."""
+    stubs = {
+        cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
+        for cell in release.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = copy.deepcopy(reference)
+    solution_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    for cell in solution_cells[::2]:
+        cell.source = stubs.get(cell.metadata["nbgrader"]["grade_id"], cell.source)
+    return nb
+
+
+def _course(folder, assignment, copies, *, plain):
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", folder)
+    if plain:
+        with open(folder / "nbgrader_config.py", "a") as handle:
+            handle.write("\n# benchmark baseline: nbgrader's own Execute\n")
+            handle.write("c.GuardedExecute.guard = False\n")
+    shutil.copytree(REPO / "solutions" / assignment, folder / "solutions" / assignment)
+    release = folder / "release"
+    course.release(assignment, course_dir=folder, release_dir=release)
+    students = []
+    for path in sorted((folder / "solutions" / assignment).glob("*.ipynb")):
+        reference = nbformat.read(path, as_version=4)
+        blank = nbformat.read(release / assignment / path.name, as_version=4)
+        kinds = {
+            "reference": reference,
+            "blank": blank,
+            "partial": _partly_wrong(reference, blank),
+        }
+        for kind, notebook in kinds.items():
+            for index in range(copies):
+                student = f"{kind}{index}"
+                target = folder / "submitted" / student / assignment
+                target.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, target / path.name)
+                if student not in students:
+                    students.append(student)
+    shutil.rmtree(release)
+    return students
+
+
+def _plain(assignment, folder, students):
+    started = time.perf_counter()
+    course.nbgrader_command(["autograde", assignment, "--create", "--force"], course_dir=folder)
+    elapsed = time.perf_counter() - started
+    scores = {r.student: r.score for r in course.scores(assignment, course_dir=folder)}
+    return elapsed, scores
+
+
+def _coursekit(assignment, folder, students, jobs):
+    started = time.perf_counter()
+    results, isolation = autograde.autograde(assignment, course_dir=folder, jobs=jobs)
+    elapsed = time.perf_counter() - started
+    return elapsed, results, isolation
+
+
+def _determinism(assignment, folder, runs, jobs):
+    per_run = []
+    for run in range(runs):
+        results, _ = autograde.autograde(
+            assignment, course_dir=folder, students=["reference0", "reference_twin"], jobs=jobs
+        )
+        per_run.append({r.student: r.tests for r in results})
+        print(f"    determinism run {run + 1}/{runs}: {[r.score for r in results]}", flush=True)
+    tests = [run[name] for run in per_run for name in run]
+    return {
+        "runs": runs,
+        "submissions_per_run": 2,
+        "identical": all(t == tests[0] for t in tests),
+        "scores": sorted({sum(s for s, _ in t.values()) for t in tests}),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assignments", nargs="*", help="default: every assignment")
+    parser.add_argument("--copies", type=int, default=2, help="submissions of each kind")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5, help="determinism runs (0: skip)")
+    parser.add_argument("--output", default=str(RESULTS / "autograde.json"))
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the other assignments' results in --output"
+    )
+    args = parser.parse_args(argv)
+    assignments = args.assignments or course.list_assignments()
+    record = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "jobs": args.jobs,
+        "copies": args.copies,
+        "assignments": {},
+    }
+    if args.merge and Path(args.output).is_file():
+        record["assignments"] = json.loads(Path(args.output).read_text())["assignments"]
+    for assignment in assignments:
+        print(f"{assignment}:", flush=True)
+        plain_dir, ours_dir = WORK / assignment / "plain", WORK / assignment / "coursekit"
+        students = _course(plain_dir, assignment, args.copies, plain=True)
+        _course(ours_dir, assignment, args.copies, plain=False)
+        # (writing the submissions released the assignment: both gradebooks know it)
+        load_before = _load()
+        plain_seconds, plain_scores = _plain(assignment, plain_dir, students)
+        print(f"  plain nbgrader: {plain_seconds:.1f} s for {len(students)}", flush=True)
+        ours_seconds, results, isolation = _coursekit(assignment, ours_dir, students, args.jobs)
+        print(f"  coursekit -j {args.jobs}: {ours_seconds:.1f} s", flush=True)
+        load_after = _load()
+        ours_scores = {r.student: r.score for r in results}
+        overhead = [r.seconds - r.execute_seconds for r in results]
+        entry = {
+            "submissions": len(students),
+            "plain_seconds_per_submission": round(plain_seconds / len(students), 2),
+            "coursekit_seconds_per_submission": round(ours_seconds / len(students), 2),
+            "speedup": round(plain_seconds / ours_seconds, 2),
+            "coursekit_overhead_per_submission": {
+                "median": round(statistics.median(overhead), 2),
+                "max": round(max(overhead), 2),
+                "meaning": "worker wall time minus notebook execution (kernel start included)",
+            },
+            "guard_checks_seconds_per_submission": round(
+                statistics.median(r.guard_seconds for r in results), 2
+            ),
+            "execute_seconds_median": round(
+                statistics.median(r.execute_seconds for r in results), 2
+            ),
+            "scores_agree": plain_scores == ours_scores,
+            "scores": ours_scores,
+            "plain_scores": plain_scores,
+            "flagged": sorted(r.student for r in results if r.flagged),
+            "isolation": isolation,
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+        }
+        if args.runs:
+            twin = ours_dir / "submitted" / "reference_twin" / assignment
+            shutil.copytree(ours_dir / "submitted" / "reference0" / assignment, twin)
+            entry["determinism"] = _determinism(assignment, ours_dir, args.runs, args.jobs)
+        entry["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+        record["assignments"][assignment] = entry
+        record["total"] = _total(record["assignments"])
+        print(json.dumps({k: v for k, v in entry.items() if k != "scores"}, indent=1), flush=True)
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps(record, indent=1) + "\n")
+    _write_markdown(record, Path(args.output).with_suffix(".md"))
+    return 0
+
+
+def _total(assignments):
+    """Speed-up and overhead over every assignment benchmarked (weighted by grading time)."""
+    plain = sum(e["plain_seconds_per_submission"] * e["submissions"] for e in assignments.values())
+    ours = sum(
+        e["coursekit_seconds_per_submission"] * e["submissions"] for e in assignments.values()
+    )
+    medians = [e["coursekit_overhead_per_submission"]["median"] for e in assignments.values()]
+    return {
+        "assignments": len(assignments),
+        "plain_seconds": round(plain, 1),
+        "coursekit_seconds": round(ours, 1),
+        "speedup": round(plain / ours, 2) if ours else None,
+        "overhead_median_max_over_assignments": max(medians) if medians else None,
+        "all_deterministic": all(
+            e.get("determinism", {}).get("identical", False) for e in assignments.values()
+        ),
+        "all_scores_agree": all(e["scores_agree"] for e in assignments.values()),
+    }
+
+
+def _write_markdown(record, path):
+    machine = record["machine"]
+    lines = [
+        "# Autograding benchmark",
+        "",
+        f"{record['date']}; {machine['cpu']}, {machine['cores']} cores, "
+        f"{machine['memory_gib']} GiB, {machine['platform']}, nbgrader {machine['nbgrader']}.",
+        f"coursekit with --jobs {record['jobs']}; {record['copies']} submission(s) of each kind "
+        "(reference, untouched, partly wrong) per assignment.",
+        "",
+        "| assignment | submissions | plain nbgrader s/subm. | coursekit s/subm. | speed-up "
+        "| overhead s/subm. (median, max) | guard checks s | scores agree | deterministic "
+        "| load before → after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in record["assignments"].items():
+        overhead = entry["coursekit_overhead_per_submission"]
+        determinism = entry.get("determinism", {})
+        same = (
+            f"{determinism['identical']} ({determinism['runs']} runs × 2)" if determinism else "–"
+        )
+        lines.append(
+            f"| {name} | {entry['submissions']} | {entry['plain_seconds_per_submission']} "
+            f"| {entry['coursekit_seconds_per_submission']} | {entry['speedup']}× "
+            f"| {overhead['median']}, {overhead['max']} "
+            f"| {entry['guard_checks_seconds_per_submission']} | {entry['scores_agree']} "
+            f"| {same} | {entry['load_average_before']} → {entry['load_average_after']} |"
+        )
+    total = record.get("total")
+    if total:
+        lines += [
+            "",
+            f"All {total['assignments']} assignments: plain nbgrader {total['plain_seconds']} s, "
+            f"coursekit {total['coursekit_seconds']} s, speed-up {total['speedup']}×; "
+            f"largest median overhead per submission {total['overhead_median_max_over_assignments']} s; "
+            f"deterministic: {total['all_deterministic']}; scores agree: {total['all_scores_agree']}.",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""Feedback for students: a score per test and each failing test's message, never hidden tests.
+
+``coursekit feedback ASSIGNMENT`` runs ``nbgrader generate_feedback`` with the preprocessors
+of this module (configured in ``nbgrader_config.py``) and then checks every file it wrote:
+
+- :class:`HideHiddenTestOutputs` reduces the output of a hidden-test cell to the failure
+  message of the check that failed (``CheckFailed: ...``); printed text, displayed values
+  and tracebacks, which could show the test's code or expected values, are dropped. It also
+  removes text from the hidden tests wherever else it appears (student code that read the
+  hidden tests and printed them);
+- :class:`ScoreSummary` puts a table at the top: every test, its points and, when it failed,
+  the first line of its message;
+- :func:`check_feedback` scans the generated HTML for any line of a hidden test and deletes a
+  file that contains one (it never has, unless a preprocessor is switched off).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+# HideHiddenTestOutputs and ScoreSummary are built on first use (they import nbgrader).
+__all__ = [
+    "check_feedback",
+    "generate_feedback",
+    "hidden_test_lines",
+]
+
+_HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+_REMOVED = "[removed by coursekit: text from a hidden test]"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TRACEBACK_PREFIX = re.compile(r"^\s*(-*>)?\s*\d+\s")
+_MARKER = re.compile(r"(BEGIN|END) HIDDEN TESTS")
+
+
+def hidden_test_lines(sources, *, min_length=12):
+    """Lines of hidden-test code worth searching for in feedback.
+
+    Parameters
+    ----------
+    sources : iterable of str
+        Cell sources of the instructor's notebook (with ``### BEGIN HIDDEN TESTS`` blocks).
+    min_length : int, default=12
+        Shorter lines (``else:``, ``)``) are too common to mean anything.
+
+    Returns
+    -------
+    set of str
+        Stripped lines from inside hidden-test blocks that appear nowhere else in the
+        notebook, also once markdown's backticks and asterisks are gone (a line students
+        can see, or may write in a solution, is no secret).
+
+    Examples
+    --------
+    >>> source = "x = 1\\n### BEGIN HIDDEN TESTS\\nassert secret(3) == 42\\nx = 1\\n### END HIDDEN TESTS"
+    >>> hidden_test_lines([source], min_length=5)
+    {'assert secret(3) == 42'}
+    """
+    hidden, outside = set(), []
+    for source in sources:
+        for block in _HIDDEN_BLOCK.findall(source):
+            hidden.update(line.strip() for line in block.splitlines())
+        outside.append(_HIDDEN_BLOCK.sub("", source))
+    visible = "\n".join(outside)
+    visible += "\n" + re.sub(r"[`*]", "", visible)  # markdown as it reads once rendered
+    return {
+        line
+        for line in hidden
+        if len(line) >= min_length and not line.startswith("#") and line not in visible
+    }
+
+
+def _forms(line):
+    """A hidden line as it appears in text, and as it appears inside a JSON string."""
+    return {line, json.dumps(line)[1:-1]}
+
+
+def _leaks_in_line(line, lines):
+    """Whether one line of output shows a hidden-test line (whole, or a long one inside)."""
+    plain = _ANSI.sub("", line)
+    if _MARKER.search(plain):
+        return True
+    if plain.strip() in lines or _TRACEBACK_PREFIX.sub("", plain).strip() in lines:
+        return True
+    return any(form in plain for hidden in lines if len(hidden) >= 30 for form in _forms(hidden))
+
+
+def _redact(text, lines):
+    """``text`` with every line that shows a hidden-test line replaced; (new text, changed).
+
+    A line counts when it is a hidden-test line (a traceback's line numbers aside), contains
+    a long one (30 characters or more; also in JSON-escaped form, as in a printed notebook
+    file), or contains a hidden-test marker.
+    """
+    if not isinstance(text, str) or not lines:
+        return text, False
+    kept, changed = [], False
+    for line in text.split("\n"):
+        if _leaks_in_line(line, lines):
+            kept.append(_REMOVED)
+            changed = True
+        else:
+            kept.append(line)
+    return "\n".join(kept), changed
+
+
+def _preprocessor_base():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    return NbGraderPreprocessor
+
+
+def _make_classes():
+    import nbformat
+    from nbformat import NotebookNode
+    from nbgrader import utils
+
+    base = _preprocessor_base()
+
+    class HideHiddenTestOutputs(base):
+        """Feedback preprocessor: hidden-test cells show only their failure message.
+
+        Must run before nbgrader's ``ClearHiddenTests`` (it recognises hidden-test cells by
+        their ``### BEGIN HIDDEN TESTS`` block).
+        """
+
+        def preprocess(self, nb, resources):
+            sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+            self._lines = hidden_test_lines(sources)
+            resources.setdefault("coursekit", {})["redacted"] = []
+            return super().preprocess(nb, resources)
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type != "code":
+                return cell, resources
+            if _HIDDEN_BLOCK.search(cell.source):
+                kept = []
+                for output in cell.get("outputs", []):
+                    if output.get("output_type") != "error":
+                        continue
+                    name = output.get("ename", "Error")
+                    value = _ANSI.sub("", str(output.get("evalue", "")))
+                    value, _ = _redact(value, self._lines)
+                    kept.append(
+                        NotebookNode(
+                            output_type="error",
+                            ename=name,
+                            evalue=value,
+                            traceback=[f"{name}: {value}"],
+                        )
+                    )
+                cell.outputs = kept
+                return cell, resources
+            for output in cell.get("outputs", []):
+                changed = False
+                if "text" in output:
+                    output["text"], changed = _redact(output["text"], self._lines)
+                for key in ("evalue",):
+                    if key in output:
+                        output[key], hit = _redact(output[key], self._lines)
+                        changed |= hit
+                if "traceback" in output:
+                    redacted = [_redact(line, self._lines) for line in output["traceback"]]
+                    output["traceback"] = [line for line, _ in redacted]
+                    changed |= any(hit for _, hit in redacted)
+                for mime, data in list(output.get("data", {}).items()):
+                    if isinstance(data, str):
+                        output["data"][mime], hit = _redact(data, self._lines)
+                        changed |= hit
+                if changed:
+                    resources["coursekit"]["redacted"].append(index)
+            return cell, resources
+
+    class ScoreSummary(base):
+        """Feedback preprocessor: a table of the tests, their points and failure messages."""
+
+        def preprocess(self, nb, resources):
+            rows = []
+            for cell in nb.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if not utils.is_grade(cell):
+                    continue
+                score = meta.get("score")
+                points = meta.get("points", 0)
+                message = ""
+                for output in cell.get("outputs", []):
+                    if output.get("output_type") == "error":
+                        message = _ANSI.sub("", str(output.get("evalue", ""))).strip()
+                        message = message.splitlines()[0] if message else output.get("ename", "")
+                        break
+                status = "passed" if score is not None and score >= points else "failed"
+                rows.append((meta.get("grade_id", "?"), score, points, status, message))
+            if not rows:
+                return nb, resources
+            total = resources.get("nbgrader", {}).get("score")
+            maximum = resources.get("nbgrader", {}).get("max_score")
+            penalty = resources.get("nbgrader", {}).get("late_penalty") or 0
+            lines = ["## Your results", ""]
+            if total is not None:
+                lines.append(f"**Score: {total:g} / {maximum:g}**")
+                if penalty:
+                    lines.append(f" (after a late-submission penalty of {penalty:g} points)")
+                lines.append("")
+            lines += ["| test | points | result |", "|---|---|---|"]
+            for grade_id, score, points, status, message in rows:
+                shown = "–" if score is None else f"{score:g}"
+                text = "passed" if status == "passed" else "failed"
+                if message:
+                    text += ": " + html.escape(message[:300]).replace("|", "&#124;")
+                lines.append(f"| `{grade_id}` | {shown} / {points:g} | {text} |")
+            lines += [
+                "",
+                "Hidden tests show only the message of the check that failed. The notebook "
+                "below is your submission as it was graded.",
+            ]
+            summary = nbformat.v4.new_markdown_cell("\n".join(lines))
+            nb.cells.insert(0, summary)
+            return nb, resources
+
+    return HideHiddenTestOutputs, ScoreSummary
+
+
+_CLASSES = None
+
+
+def __getattr__(name):  # the preprocessors import nbgrader, so they are built on first use
+    global _CLASSES
+    if name in ("HideHiddenTestOutputs", "ScoreSummary"):
+        if _CLASSES is None:
+            _CLASSES = _make_classes()
+        return _CLASSES[0] if name == "HideHiddenTestOutputs" else _CLASSES[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def check_feedback(folder, hidden_lines):
+    """Find feedback files that contain hidden-test code, and delete them.
+
+    Parameters
+    ----------
+    folder : path-like
+        A folder of generated feedback (searched recursively).
+    hidden_lines : set of str
+        What must never appear (see :func:`hidden_test_lines`). After removing HTML tags, a
+        line of the file that equals one of them (traceback line numbers aside), contains a
+        long one (30 characters or more, also JSON-escaped) or a hidden-test marker is a leak.
+
+    Returns
+    -------
+    list of (pathlib.Path, str)
+        The deleted files and the first hidden line each contained.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "ok.html").write_text("<p>relu failed: received 3</p>")
+    ...     check_feedback(folder, {"assert secret_value(3) == 42"})
+    []
+    """
+    leaks = []
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        found = [line for line in plain.splitlines() if _leaks_in_line(line, hidden_lines)]
+        if found:
+            leaks.append((path, found[0].strip()[:200]))
+            path.unlink()
+    return leaks
+
+
+def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None):
+    """Generate the feedback HTML of ``assignment`` and check it for hidden-test content.
+
+    Runs ``nbgrader generate_feedback`` (with the preprocessors configured in
+    ``nbgrader_config.py``) for every autograded submission, or the listed ``students``,
+    then :func:`check_feedback` on each student's feedback folder.
+
+    Parameters
+    ----------
+    assignment : str
+        The assignment name.
+    course_dir : path-like, optional
+        The course directory (default: the repository root).
+    students : list of str, optional
+        Only these students.
+    db_url : str, optional
+        The gradebook (default: the course's).
+
+    Returns
+    -------
+    dict
+        ``{"files": [paths written], "leaks": [(path, line)], "missing": [students without
+        an autograded submission]}``.
+
+    Examples
+    --------
+    >>> generate_feedback("a99_nothing")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown assignment 'a99_nothing'. Known assignments: ...
+    """
+    import nbformat
+
+    from .course import _check_assignment, _course_dir, nbgrader_command
+
+    course = _course_dir(course_dir)
+    _check_assignment(assignment, course)
+    graded = sorted(
+        p.parent.name for p in (course / "autograded").glob(f"*/{assignment}") if p.is_dir()
+    )
+    wanted = graded if students is None else list(students)
+    missing = [s for s in wanted if s not in graded]
+    sources = []
+    for path in sorted((course / "solutions" / assignment).glob("*.ipynb")):
+        sources += [cell.source for cell in nbformat.read(path, as_version=4).cells]
+    lines = hidden_test_lines(sources)
+    files, leaks = [], []
+    todo = [s for s in wanted if s in graded]
+    if todo:
+        calls = [[]] if len(todo) == len(graded) else [[f"--student={s}"] for s in todo]
+        for extra in calls:
+            nbgrader_command(
+                ["generate_feedback", assignment, "--force", *extra],
+                course_dir=course,
+                db_url=db_url,
+            )
+    for student in todo:
+        folder = course / "feedback" / student / assignment
+        leaks += check_feedback(folder, lines)
+        files += sorted(p for p in folder.rglob("*") if p.is_file())
+    return {"files": files, "leaks": leaks, "missing": missing}

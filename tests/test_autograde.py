@@ -1,0 +1,534 @@
+"""``coursekit autograde``, ``feedback``, ``export`` and ``collect``: the grading workflow.
+
+Most tests use a tiny NumPy-only assignment written here (a kernel starts in seconds), in a
+throw-away course folder: parallel grading, the time and memory limits, a dying kernel,
+idempotent re-grading, the command line, CSV export with nbgrader's late penalties, and a
+gradebook on a real PostgreSQL server. The feedback-leak test runs on every assignment in
+``solutions/``. The guard itself is tested in a subprocess (an audit hook cannot be removed
+from the process that installs it).
+"""
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta
+
+import nbformat
+import pytest
+
+from coursekit import autograde, cli, course, review
+from coursekit.export import export_grades
+
+TINY = "t01_tiny"
+
+
+# -- a tiny assignment ------------------------------------------------------------------
+
+
+def _cell(source, grade_id, *, grade=False, solution=False, locked=False, points=None):
+    cell = nbformat.v4.new_code_cell(textwrap.dedent(source).strip() + "\n")
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if points is not None:
+        meta["points"] = points
+    cell.metadata["nbgrader"] = meta
+    cell["id"] = grade_id.replace("_", "-")
+    return cell
+
+
+def _tiny_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
+    nb.cells = [
+        _cell(
+            """
+            import numpy as np
+
+            from coursekit.grading import check_array, hidden
+            """,
+            "setup",
+            locked=True,
+        ),
+        _cell(
+            '''
+            def double(x):
+                """Twice x, as an array."""
+                ### BEGIN SOLUTION
+                return 2 * np.asarray(x, dtype=float)
+                ### END SOLUTION
+            ''',
+            "double",
+            solution=True,
+        ),
+        _cell(
+            """
+            \"\"\"double: a worked example.\"\"\"
+            check_array(double([1, 2]), np.array([2.0, 4.0]), name="double([1, 2])")
+            """,
+            "double_values",
+            grade=True,
+            locked=True,
+            points=2,
+        ),
+        _cell(
+            """
+            \"\"\"Hidden tests: double of a 2-D array.\"\"\"
+            ### BEGIN HIDDEN TESTS
+            with hidden("double of a 2-D array"):
+                secret_input = np.array([[1.5, -2.25], [0.125, 7.0]])
+                check_array(double(secret_input), secret_input * 2.0, name="double(x)")
+            ### END HIDDEN TESTS
+            """,
+            "double_hidden",
+            grade=True,
+            locked=True,
+            points=3,
+        ),
+    ]
+    return nb
+
+
+def _make_course(folder, *, late_penalty=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(course.REPO_ROOT / "nbgrader_config.py", folder)
+    if late_penalty:
+        with open(folder / "nbgrader_config.py", "a") as handle:
+            handle.write(f"\nc.LateSubmissionPlugin.penalty_method = {late_penalty!r}\n")
+    (folder / "solutions" / TINY).mkdir(parents=True)
+    nbformat.write(_tiny_notebook(), folder / "solutions" / TINY / f"{TINY}.ipynb")
+    return folder
+
+
+def _submit(course_dir, student, body=None, *, extra_cell=None, timestamp=None):
+    """Submit the tiny assignment with ``double``'s body replaced (None: the reference)."""
+    nb = _tiny_notebook()
+    if body is not None:
+        source = nb.cells[1].source
+        start, end = source.index("### BEGIN SOLUTION"), source.index("### END SOLUTION")
+        nb.cells[1].source = source[:start] + body.strip() + "\n    " + source[end:]
+    if extra_cell is not None:
+        nb.cells.insert(2, nbformat.v4.new_code_cell(textwrap.dedent(extra_cell)))
+    folder = course_dir / "submitted" / student / TINY
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / f"{TINY}.ipynb")
+    if timestamp is not None:
+        (folder / "timestamp.txt").write_text(timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A course with the tiny assignment graded for six students, limits included."""
+    course_dir = _make_course(tmp_path_factory.mktemp("tiny_course"))
+    _submit(course_dir, "ada")
+    _submit(course_dir, "bob", "return np.asarray(x, dtype=float)")  # wrong: half the points
+    _submit(course_dir, "cyd", "raise NotImplementedError()")
+    _submit(
+        course_dir,
+        "dan",
+        extra_cell="import time, signal\nsignal.signal(signal.SIGINT, "
+        "signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)",
+    )
+    _submit(
+        course_dir, "eve", extra_cell="blocks = []\nwhile True:\n    blocks.append(np.ones(2**25))"
+    )  # 256 MB at a time
+    _submit(course_dir, "fay", extra_cell="import os\nos._exit(0)")
+    results, isolation = autograde.autograde(
+        TINY, course_dir=course_dir, jobs=2, timeout=40, memory=1024**3, cell_timeout=300
+    )
+    return course_dir, {r.student: r for r in results}, isolation
+
+
+# -- the engine --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_scores_and_statuses(tiny):
+    _, results, _ = tiny
+    assert results["ada"].score == 5 and results["ada"].status == "graded"
+    assert not results["ada"].flags
+    assert results["bob"].score == 0 and results["bob"].tests == {
+        "double_values": [0.0, 2.0],
+        "double_hidden": [0.0, 3.0],
+    }
+    assert results["cyd"].score == 0 and results["cyd"].status == "graded"
+    assert results["dan"].status == "timeout" and results["dan"].score == 0
+    assert "40 s" in results["dan"].reason
+    assert results["eve"].status == "memory" and results["eve"].score == 0
+    assert "GiB" in results["eve"].reason
+    assert results["fay"].status == "kernel-died" and results["fay"].score == 0
+    for name in ("dan", "eve", "fay"):
+        assert results[name].flagged
+    assert all(r.max_score == 5 for r in results.values())
+
+
+@pytest.mark.slow
+def test_reports_and_gradebook_agree(tiny):
+    course_dir, results, _ = tiny
+    reports = autograde.read_reports(TINY, course_dir=course_dir)
+    assert set(reports) == set(results)
+    for name, result in results.items():
+        assert reports[name] == result
+    gradebook = {r.student: r.score for r in course.scores(TINY, course_dir=course_dir)}
+    assert gradebook == {name: r.score for name, r in results.items()}
+    log = course_dir / "autograde_reports" / TINY / "dan.log"
+    assert log.is_file(), "a failed submission keeps nbgrader's log for the instructor"
+
+
+@pytest.mark.slow
+def test_killed_submissions_leave_no_processes(tiny):
+    import psutil
+
+    # A leftover is a grading process (it carries COURSEKIT_SANDBOX) whose batch is over:
+    # its scratch folder is gone. (Batches running beside this test still have theirs.)
+    leftovers = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            environ = process.environ()
+        except (psutil.Error, OSError):
+            continue
+        scratch = environ.get("TMPDIR", "")
+        if "COURSEKIT_SANDBOX" in environ and "coursekit-grade-" in scratch:
+            if os.path.isdir(scratch):
+                continue
+            leftovers.append(process.info)
+    assert not leftovers, leftovers
+
+
+@pytest.mark.slow
+def test_regrading_one_student_replaces_only_their_scores(tiny):
+    course_dir, results, _ = tiny
+    _submit(course_dir, "bob")  # bob fixes his code and resubmits
+    again, _ = autograde.autograde(TINY, course_dir=course_dir, students=["bob"], jobs=1)
+    assert [r.score for r in again] == [5]
+    scores = {r.student: r.score for r in course.scores(TINY, course_dir=course_dir)}
+    assert scores == {**{n: r.score for n, r in results.items()}, "bob": 5}
+
+
+@pytest.mark.slow
+def test_bad_arguments_name_the_value(tiny):
+    course_dir, _, _ = tiny
+    with pytest.raises(ValueError, match="jobs=0"):
+        autograde.autograde(TINY, course_dir=course_dir, jobs=0)
+    with pytest.raises(ValueError, match="'nobody'"):
+        autograde.autograde(TINY, course_dir=course_dir, students=["nobody"])
+    with pytest.raises(ValueError, match="Unknown assignment"):
+        autograde.autograde("a99_missing", course_dir=course_dir)
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_autograde_review_feedback_export(tiny, capsys, tmp_path):
+    course_dir, _, _ = tiny
+    assert (
+        cli.main(
+            [
+                "autograde",
+                TINY,
+                "--course",
+                str(course_dir),
+                "--student",
+                "ada",
+                "--student",
+                "cyd",
+                "-j",
+                "2",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert re.search(r"ada\s+5\s+5\s+0\s+graded", out), out
+    assert re.search(r"cyd\s+0\s+5\s+0\s+graded", out), out
+    assert "graded 2 submission(s)" in out and "reports:" in out
+
+    assert cli.main(["review", TINY, "--course", str(course_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "dan:" in out and "timeout" in out and "ada:" not in out
+
+    assert cli.main(["feedback", TINY, "--course", str(course_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"feedback/ada/{TINY}/{TINY}.html" in out
+    page = (course_dir / "feedback" / "cyd" / TINY / f"{TINY}.html").read_text()
+    assert "Your results" in page and "double of a 2-D array" in page
+    for secret in ("secret_input", "BEGIN HIDDEN TESTS", "7.0]]", "-2.25"):
+        assert secret not in page, f"the feedback shows hidden-test content: {secret!r}"
+
+    assert cli.main(["export", "--course", str(course_dir), "--to", str(tmp_path)]) == 0
+    rows = list(csv.DictReader((tmp_path / f"{TINY}.csv").open()))
+    by_student = {row["student_id"]: row for row in rows}
+    assert by_student["ada"]["score"] == "5" and by_student["ada"]["double_hidden"] == "3"
+    assert by_student["dan"]["status"] == "timeout" and by_student["dan"]["flagged"] == "yes"
+
+
+@pytest.mark.slow
+def test_cli_collect_from_a_folder(tiny, tmp_path, capsys):
+    course_dir, _, _ = tiny
+    download = tmp_path / "lms_download"
+    (download / "gus").mkdir(parents=True)
+    nbformat.write(_tiny_notebook(), download / "gus" / f"{TINY}.ipynb")
+    assert cli.main(["collect", TINY, "--course", str(course_dir), "--from", str(download)]) == 0
+    stamp = course_dir / "submitted" / "gus" / TINY / "timestamp.txt"
+    assert stamp.read_text().endswith("UTC")
+    assert "collected gus" in capsys.readouterr().out
+    shutil.rmtree(course_dir / "submitted" / "gus")
+
+
+# -- export and late penalties -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_export_matches_nbgrader_and_applies_late_penalties(tmp_path):
+    from nbgrader.api import Gradebook
+
+    course_dir = _make_course(tmp_path / "late_course", late_penalty="zero")
+    due = datetime(2030, 1, 15, 12, 0)
+    _submit(course_dir, "early", timestamp=due - timedelta(hours=1))
+    _submit(course_dir, "late", timestamp=due + timedelta(hours=2))
+    _submit(course_dir, "extended", timestamp=due + timedelta(hours=2))
+    course.release(TINY, course_dir=course_dir, release_dir=tmp_path / "release")
+    url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(url, "deep-learning-in-practice") as gradebook:
+        gradebook.update_or_create_assignment(TINY, duedate=due)
+        gradebook.update_or_create_student("extended")
+        gradebook.update_or_create_submission(TINY, "extended", extension=timedelta(days=1))
+    results, _ = autograde.autograde(TINY, course_dir=course_dir, jobs=2)
+    by_student = {r.student: r for r in results}
+    assert by_student["early"].late_penalty == 0 and by_student["extended"].late_penalty == 0
+    assert by_student["late"].late_penalty == 5  # penalty_method "zero": the whole score
+
+    paths = export_grades(course_dir=course_dir, to=tmp_path / "ours")
+    course.nbgrader_command(["export", f"--to={tmp_path / 'theirs.csv'}"], course_dir=course_dir)
+    assert paths[0].read_text() == (tmp_path / "theirs.csv").read_text()
+    rows = {r["student_id"]: r for r in csv.DictReader(paths[0].open())}
+    assert (rows["late"]["raw_score"], rows["late"]["score"]) == ("5.0", "0.0")
+    assert rows["extended"]["score"] == "5.0"
+    per_assignment = {r["student_id"]: r for r in csv.DictReader(paths[1].open())}
+    assert per_assignment["late"]["seconds_late"] == "7200"
+    assert per_assignment["late"]["late_submission_penalty"] == "5"
+
+
+# -- PostgreSQL --------------------------------------------------------------------------
+
+
+def _postgres_binaries():
+    """The folder of initdb, pg_ctl and createdb: Debian's layout first, then PATH."""
+    import pathlib
+
+    versions = sorted(
+        pathlib.Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    for folder in reversed(versions):
+        if all((folder / tool).exists() for tool in ("initdb", "pg_ctl", "createdb")):
+            return str(folder)
+    if shutil.which("pg_ctl"):
+        folder = pathlib.Path(os.path.realpath(shutil.which("pg_ctl"))).parent
+        if (folder / "initdb").exists() and (folder / "createdb").exists():
+            return str(folder)
+    return None
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server on a free port of 127.0.0.1, for this module only."""
+    import socket
+
+    binaries = _postgres_binaries()
+    if binaries is None:  # (.ci/run installs them, so CI always runs this test)
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl, createdb) not found in "
+            "/usr/lib/postgresql/*/bin or on PATH: apt-get install -y postgresql"
+        )
+    pytest.importorskip("psycopg", reason="psycopg[binary] is in requirements.txt")
+    import pathlib
+    import tempfile
+
+    # Not under pytest's private temporary folder: the server runs as the postgres user.
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="coursekit-postgres-"))
+    folder.chmod(0o777)
+    data = folder / "data"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    prefix = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        prefix = ["runuser", "-u", "postgres", "--"]
+    env = {**os.environ, "LC_ALL": "C"}
+
+    def run(*command):
+        done = subprocess.run(prefix + list(command), capture_output=True, text=True, env=env)
+        assert done.returncode == 0, f"{command[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+    run(f"{binaries}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+    run(
+        f"{binaries}/pg_ctl",
+        "-D",
+        str(data),
+        "-l",
+        str(folder / "server.log"),
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {folder}",
+        "-w",
+        "start",
+    )
+    try:
+        run(f"{binaries}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "grades")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/grades"
+    finally:
+        subprocess.run(
+            prefix + [f"{binaries}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_postgresql_gradebook(postgres, tmp_path):
+    course_dir = _make_course(tmp_path / "pg_course")
+    _submit(course_dir, "ada")
+    _submit(course_dir, "bob", "return np.asarray(x, dtype=float)")
+    first, _ = autograde.autograde(TINY, course_dir=course_dir, jobs=2, db_url=postgres)
+    again, _ = autograde.autograde(TINY, course_dir=course_dir, jobs=2, db_url=postgres)
+    assert [(r.student, r.score) for r in first] == [("ada", 5.0), ("bob", 0.0)]
+    assert [(r.student, r.score) for r in again] == [("ada", 5.0), ("bob", 0.0)]
+    scores = course.scores(TINY, course_dir=course_dir, db_url=postgres)
+    assert [(r.student, r.score) for r in scores] == [("ada", 5.0), ("bob", 0.0)]
+    assert not (course_dir / "gradebook.db").exists()
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.connect() as connection:
+        count = connection.execute(sqlalchemy.text("select count(*) from grade")).scalar()
+    engine.dispose()
+    assert count == 2 * 2, "re-grading must not add grade rows"
+    paths = export_grades(course_dir=course_dir, to=tmp_path / "grades", db_url=postgres)
+    assert "ada" in paths[0].read_text()
+
+
+# -- the guard, in a process of its own ---------------------------------------------------
+
+GUARD_SCRIPT = r"""
+import json, secrets, sys, os
+import numpy as np
+from coursekit import sandbox
+import coursekit.grading as grading
+secret = secrets.token_bytes(16)
+deny = sys.argv[1]
+sandbox.install_guard(secret.hex(), {"deny": [deny], "trusted": [], "protect": ["numpy"]})
+counter = [0]
+
+def check():
+    counter[0] += 1
+    try:
+        eval(sandbox.guard_expression(secret, counter[0], "check"))
+    except RuntimeError as reply:
+        return sandbox.parse_guard_reply(secret, counter[0], str(reply))
+    return None
+
+out = {}
+np.isclose = lambda *a, **k: True
+grading.hidden.__exit__ = lambda *a: True
+import builtins
+builtins.len = lambda x: 0
+out["restored"] = check()["changes"]
+out["numpy_back"] = not bool(np.isclose(1.0, 2.0))
+out["len_back"] = len([1, 2]) == 2
+for name, attempt in [
+    ("read", lambda: open(os.path.join(deny, "secret.txt")).read()),
+    ("list", lambda: os.listdir(deny)),
+    ("gc", lambda: __import__("gc").get_referrers(sandbox)),
+    ("defaults", lambda: setattr(grading.check_array, "__defaults__", (1,))),
+]:
+    try:
+        attempt()
+        out[name] = "allowed"
+    except Exception as error:
+        out[name] = type(error).__name__
+called = []
+sys.addaudithook(lambda event, args: called.append(event))  # silently not added
+sys.audit("coursekit.test")
+out["hook"] = "added" if called else "refused"
+forged = None
+try:
+    sys.audit("coursekit.guard", "check", 99, "[]", "0" * 64)
+except RuntimeError as error:
+    forged = str(error)
+out["forged_reply"] = forged
+reply = check()
+out["blocked"] = reply["blocked"]
+out["hard"] = reply["hard"]
+out["replay_rejected"] = sandbox.parse_guard_reply(secret, counter[0] + 1, "CKGUARD1:{}|x") is None
+print(json.dumps(out))
+"""
+
+
+def test_guard_restores_refuses_and_cannot_be_forged(tmp_path):
+    secret_dir = tmp_path / "hidden"
+    secret_dir.mkdir()
+    (secret_dir / "secret.txt").write_text("the answer")
+    done = subprocess.run(
+        [sys.executable, "-c", GUARD_SCRIPT, str(secret_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "numpy.isclose was replaced" in out["restored"]
+    assert "coursekit.grading.hidden.__exit__ was changed" in out["restored"]
+    assert "builtins.len was replaced" in out["restored"]
+    assert out["numpy_back"] and out["len_back"]
+    assert out["read"] == "PermissionError" and out["list"] == "PermissionError"
+    assert out["gc"] == "RuntimeError" and out["hook"] == "refused"
+    assert out["defaults"] == "PermissionError"
+    assert out["forged_reply"] is None  # a command without the secret gets no reply
+    assert any("forged" in item for item in out["hard"])
+    assert len(out["blocked"]) >= 4
+    assert out["replay_rejected"]
+
+
+# -- the static review -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import numpy as np\nnp.isclose = lambda *a, **k: True", "replaces np.isclose"),
+        ("check_array = lambda *a, **k: None", "redefines the grading helper check_array"),
+        ("get_ipython().input_transformers_cleanup.append(f)", "changes how IPython reads"),
+        ("import os\nos._exit(0)", "kills the kernel"),
+        ("open('../../../gradebook.db').read()", "grading files"),
+        ("import ctypes", "ctypes"),
+        ("class Liar:\n    def __eq__(self, other):\n        return True", "fool comparisons"),
+        ("exec('x = 1')", "exec"),
+        ("!cat /etc/passwd", "shell command"),
+    ],
+)
+def test_review_flags(source, expected):
+    flags = review.review_source(source)
+    assert any(expected in flag for flag in flags), flags
+
+
+def test_review_leaves_ordinary_solutions_alone():
+    for assignment in course.list_assignments():
+        for path in (course.REPO_ROOT / "solutions" / assignment).glob("*.ipynb"):
+            assert review.review_notebook(path) == [], f"{assignment}: reference is flagged"

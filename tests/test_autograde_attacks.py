@@ -1,0 +1,157 @@
+"""The attack suite: submissions that try to cheat or break autograding, on a01_perceptron.
+
+Every attack in ``tests/attacks`` is graded by ``coursekit autograde`` in one batch (the two
+that must be killed, in a second batch with short limits) and must get exactly the outcome
+written down for it: the score its code deserves, the status and reason, and the review
+flags. The controls (reference, untouched, wrong-but-well-formed) are graded beside them, so
+the batch is seen to go on. Then: feedback for every attack shows no hidden-test line,
+re-grading is idempotent and keeps manual scores, and the reference scores the same again.
+"""
+
+import shutil
+
+import pytest
+from attacks import ASSIGNMENT, ATTACKS, write_submissions
+
+from coursekit import autograde, course, feedback
+
+pytestmark = pytest.mark.slow
+
+BY_NAME = {attack.name: attack for attack in ATTACKS}
+CONTROLS = ("reference", "blank", "wrong")
+
+
+def _course(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(course.REPO_ROOT / "nbgrader_config.py", folder)
+    shutil.copytree(course.REPO_ROOT / "solutions" / ASSIGNMENT, folder / "solutions" / ASSIGNMENT)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def attack_run(tmp_path_factory):
+    course_dir = _course(tmp_path_factory.mktemp("attack_course"))
+    write_submissions(course_dir, ATTACKS)
+    shutil.copytree(
+        course_dir / "submitted" / "reference", course_dir / "submitted" / "reference_beside"
+    )
+    first = [a.name for a in ATTACKS if a.batch == 1]
+    second = [a.name for a in ATTACKS if a.batch == 2] + ["reference_beside"]
+    results, isolation = autograde.autograde(
+        ASSIGNMENT,
+        course_dir=course_dir,
+        students=first,
+        jobs=2,
+        timeout=600,
+        memory=3 * 1024**3,
+        cell_timeout=30,  # XOR training takes seconds; more than 10 on a busy machine
+    )
+    killed, _ = autograde.autograde(
+        ASSIGNMENT,
+        course_dir=course_dir,
+        students=second,
+        jobs=2,
+        timeout=90,  # (the reference beside needs about 20 s; 60 on a loaded machine)
+        memory=2 * 1024**3,
+        cell_timeout=30,
+    )
+    by_student = {r.student: r for r in results + killed}
+    return course_dir, by_student, isolation
+
+
+def _expected_score(expect, results):
+    score = expect.get("score")
+    if isinstance(score, str):
+        control = results[score.removeprefix("<=")].score
+        return control, score.startswith("<=")
+    return score, False
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_attack_gets_exactly_what_its_code_deserves(attack_run, attack):
+    _, results, isolation = attack_run
+    result = results[attack.name]
+    expect = dict(attack.expect)
+    if isolation["uid"] is not None:
+        expect.update(attack.isolated)
+    summary = f"{attack.name} ({attack.description}): {result}"
+    if "status" in expect:
+        assert result.status == expect["status"], summary
+    expected, at_most = _expected_score(expect, results)
+    if expected is not None:
+        if at_most:
+            assert result.score <= expected, summary
+        else:
+            assert result.score == expected, summary
+    for text in expect.get("flags", []):
+        assert any(text in flag for flag in result.flags), f"no flag with {text!r}: {summary}"
+    if expect.get("reason"):
+        assert expect["reason"] in result.reason, summary
+    if expect.get("no_flags"):
+        assert not result.flags, summary
+    if attack.category != "control":
+        assert result.score <= results["reference"].score
+    assert result.max_score == 36.0
+
+
+def test_controls_and_the_rest_of_the_batch(attack_run):
+    _, results, _ = attack_run
+    assert results["reference"].score == 36.0
+    assert results["reference_beside"].score == 36.0  # graded next to the killed ones
+    assert results["blank"].score == 0.0
+    assert 0.0 < results["wrong"].score < 36.0, "the 'wrong' control should earn some points"
+    assert set(results) == {a.name for a in ATTACKS} | {"reference_beside"}
+
+
+def test_gradebook_marks_flagged_and_failed_submissions(attack_run):
+    from nbgrader.api import Gradebook
+
+    course_dir, results, _ = attack_run
+    url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(url, "deep-learning-in-practice") as gradebook:
+        for name, result in results.items():
+            submission = gradebook.find_submission(ASSIGNMENT, name)
+            flagged = any(notebook.flagged for notebook in submission.notebooks)
+            assert flagged == result.flagged, name
+            if result.status != "graded":
+                assert all(g.needs_manual_grade for n in submission.notebooks for g in n.grades)
+            assert submission.score == result.score
+
+
+def test_feedback_never_shows_hidden_tests(attack_run):
+    course_dir, results, _ = attack_run
+    done = feedback.generate_feedback(ASSIGNMENT, course_dir=course_dir)
+    assert not done["leaks"], done["leaks"]
+    written = {path.parts[-3] for path in done["files"] if path.suffix == ".html"}
+    graded = {name for name, r in results.items() if r.status == "graded"}
+    assert graded <= written | set(done["missing"])
+    text = course_dir / "feedback" / "read_hidden_tests" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    page = text.read_text()
+    assert "refused" in page  # the reads failed, and the student sees that they did
+    assert "BEGIN HIDDEN TESTS" not in page
+
+
+def test_regrading_is_idempotent_and_keeps_manual_scores(attack_run):
+    import sqlalchemy
+    from nbgrader.api import Gradebook
+
+    course_dir, results, _ = attack_run
+    url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(url, "deep-learning-in-practice") as gradebook:
+        grade = gradebook.find_grade("step_values", ASSIGNMENT, ASSIGNMENT, "blank")
+        grade.manual_score = 1.0  # the instructor overrides one test by hand
+        gradebook.db.commit()
+        before = gradebook.db.execute(sqlalchemy.text("select count(*) from grade")).scalar()
+    again, _ = autograde.autograde(
+        ASSIGNMENT, course_dir=course_dir, students=["blank", "reference"], jobs=2
+    )
+    by_student = {r.student: r for r in again}
+    assert by_student["reference"].tests == results["reference"].tests  # same run to run
+    assert by_student["reference"].score == 36.0
+    assert by_student["blank"].score == 1.0  # the manual score stands
+    with Gradebook(url, "deep-learning-in-practice") as gradebook:
+        after = gradebook.db.execute(sqlalchemy.text("select count(*) from grade")).scalar()
+        assert after == before, "re-grading added grade rows"
+        assert len(gradebook.find_assignment(ASSIGNMENT).submissions) == len(results)
+        grade = gradebook.find_grade("step_values", ASSIGNMENT, ASSIGNMENT, "blank")
+        assert grade.manual_score == 1.0 and grade.auto_score == 0.0
