@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -628,6 +629,37 @@ def _ensure_alembic():
         os.environ["PATH"] = os.pathsep.join([folder, os.environ.get("PATH", "")])
 
 
+def _empty_sqlite_gradebook(path):
+    """Create an empty nbgrader gradebook (SQLite) at ``path``, as nbgrader would.
+
+    nbgrader's ``Gradebook`` creates the tables itself but runs ``alembic heads`` in a
+    subprocess to stamp the schema version, which takes seconds per batch; the same head
+    revision comes from alembic's Python API in milliseconds.
+    """
+    import sqlalchemy
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    try:
+        Base.metadata.create_all(bind=engine)
+        with engine.begin() as connection:
+            connection.execute(
+                sqlalchemy.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            )
+            connection.execute(
+                sqlalchemy.text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
+                {"head": head},
+            )
+    finally:
+        engine.dispose()
+
+
 def _make_template(main_url, course_id, assignment, path):
     """A fresh SQLite gradebook holding only ``assignment``'s definition, copied from the main one."""
     from nbgrader.api import Gradebook
@@ -666,6 +698,7 @@ def _make_template(main_url, course_id, assignment, path):
                 for notebook in source.notebooks
             ],
         }
+    _empty_sqlite_gradebook(path)
     with Gradebook(f"sqlite:///{path}", course_id) as template:
         template.update_or_create_assignment(assignment, duedate=definition["duedate"])
         for notebook in definition["notebooks"]:
@@ -883,6 +916,19 @@ def _probe_isolation(batch_dir, uid):
     return True, ""
 
 
+def _isolation(batch_dir, jobs):
+    """``{"uid": first user id or None, "reason": why not isolated}`` for a batch of ``jobs``."""
+    base = None
+    try:
+        base = _free_uid(0)
+        for slot in range(jobs):
+            _free_uid(slot)
+        ok, reason = _probe_isolation(batch_dir, base)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        ok, reason = False, str(error)
+    return {"uid": base if ok else None, "reason": reason}
+
+
 def _free_uid(slot):
     """A user id for worker ``slot``: no account, no running process."""
     import pwd
@@ -924,6 +970,7 @@ class _Job:
     pid: int = 0
     scratch: Path = None
     started: float = 0.0
+    ended: float = 0.0
     marker: str = ""
     killed: str = ""
     peak_rss: int = 0
@@ -1207,26 +1254,25 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     batch_dir = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     batch_dir.chmod(0o711)
     try:
-        template = batch_dir / "template.db"
-        _make_template(main_url, course_id, assignment, template)
-        options["source_cells"] = _source_cells(main_url, course_id, assignment)
-        extensions = _extensions(main_url, course_id, assignment)
-        isolation = {"uid": None, "reason": ""}
-        if options.get("isolate", True):
-            try:
-                base = _free_uid(0)
-                for slot in range(jobs):
-                    _free_uid(slot)
-                ok, reason = _probe_isolation(batch_dir, base)
-            except (RuntimeError, OSError, subprocess.SubprocessError) as error:
-                ok, reason = False, str(error)
-            isolation = {"uid": base if ok else None, "reason": reason}
-        else:
-            isolation["reason"] = "isolation was turned off (--no-isolation)"
+        isolation = {"uid": None, "reason": "isolation was turned off (--no-isolation)"}
+        # The isolation probe and matplotlib's font cache are subprocesses: they run on
+        # threads while this process copies the assignment into the template gradebook (the
+        # threads are done before the first worker is forked).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            probe = (
+                pool.submit(_isolation, batch_dir, jobs) if options.get("isolate", True) else None
+            )
+            fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir)
+            template = batch_dir / "template.db"
+            _make_template(main_url, course_id, assignment, template)
+            options["source_cells"] = _source_cells(main_url, course_id, assignment)
+            extensions = _extensions(main_url, course_id, assignment)
+            if probe is not None:
+                isolation = probe.result()
+            fonts.result()
         kernel_env = {}
         if isolation["uid"] is not None:
             kernel_env = _shared_data(batch_dir)
-            _prebuild_matplotlib_cache(batch_dir)
         threads = max(1, (os.cpu_count() or 1) // jobs)
         settings = {
             "env": {
@@ -1246,6 +1292,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
         pending = [_Job(student=s) for s in students]
         free_slots = list(range(jobs))[::-1]
         running = {}
+        finished = []  # (job, exit code): merged once the next workers are running
         results = []
 
         def stop(signum, frame):
@@ -1255,7 +1302,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        while pending or running:
+        while pending or running or finished:
             while pending and free_slots:
                 job = pending.pop(0)
                 job.slot = free_slots.pop()
@@ -1275,6 +1322,23 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                     _worker_main(job, assignment, settings)  # never returns
                 job.pid, job.started = pid, time.monotonic()
                 running[pid] = job
+            for job, exit_code in finished:
+                result = _finish(
+                    job,
+                    exit_code,
+                    course=course,
+                    assignment=assignment,
+                    main_url=main_url,
+                    course_id=course_id,
+                    isolation=isolation,
+                    review=review,
+                    options=options,
+                )
+                results.append(result)
+                _report_progress(progress, {"result": asdict(result)})
+            finished = []
+            if not running:
+                continue
             time.sleep(0.2)
             for pid, job in list(running.items()):
                 try:
@@ -1303,20 +1367,8 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 del running[pid]
                 free_slots.append(job.slot)
                 sandbox.kill_tree(pid, job.marker, grace=0.5)  # whatever the kernel left behind
-                exit_code = os.waitstatus_to_exitcode(status) if status != -1 else -9
-                result = _finish(
-                    job,
-                    exit_code,
-                    course=course,
-                    assignment=assignment,
-                    main_url=main_url,
-                    course_id=course_id,
-                    isolation=isolation,
-                    review=review,
-                    options=options,
-                )
-                results.append(result)
-                _report_progress(progress, {"result": asdict(result)})
+                job.ended = time.monotonic()
+                finished.append((job, os.waitstatus_to_exitcode(status) if status != -1 else -9))
         return results, isolation
     finally:
         if not options.get("keep_scratch"):
@@ -1364,7 +1416,7 @@ def _protected_paths(course):
 def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolation, review, options):
     """Merge a finished (or killed) worker's results and write its report."""
     scratch = job.scratch
-    seconds = time.monotonic() - job.started
+    seconds = (job.ended or time.monotonic()) - job.started
     log_text = ""
     with contextlib.suppress(OSError):
         log_text = (scratch / "nbgrader.log").read_text(errors="replace")

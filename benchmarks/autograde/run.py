@@ -61,6 +61,31 @@ def _load():
     return machine_info()["load_average"]
 
 
+SPIN = "x = 0\nfor i in range(25_000_000):\n    x += i"
+
+
+def _parallel_ceiling(repeats=3):
+    """What two workers can gain on this machine at best: a CPU-bound Python loop run alone,
+    then two copies at once. ``2 * alone / together`` is 2.0 on two independent cores; less
+    where the cores share a physical core or the host is busy. Medians of ``repeats``."""
+    import subprocess
+
+    def timed(count):
+        started = time.perf_counter()
+        processes = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(count)]
+        for process in processes:
+            process.wait()
+        return time.perf_counter() - started
+
+    alone = statistics.median(timed(1) for _ in range(repeats))
+    together = statistics.median(timed(2) for _ in range(repeats))
+    return {
+        "one_process_s": round(alone, 2),
+        "two_processes_s": round(together, 2),
+        "speedup_ceiling": round(2 * alone / together, 2),
+    }
+
+
 def _partly_wrong(reference, release):
     """The reference with every other solution cell replaced by its released stub."""
     stubs = {
@@ -154,6 +179,7 @@ def main(argv=None):
     record = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
+        "parallel_ceiling": _parallel_ceiling(),
         "jobs": args.jobs,
         "copies": args.copies,
         "assignments": {},
@@ -268,6 +294,15 @@ def _write_markdown(record, path):
             f"coursekit {total['coursekit_seconds']} s, speed-up {total['speedup']}×; "
             f"largest median overhead per submission {total['overhead_median_max_over_assignments']} s; "
             f"deterministic: {total['all_deterministic']}; scores agree: {total['all_scores_agree']}.",
+        ]
+    ceiling = record.get("parallel_ceiling")
+    if ceiling:
+        lines += [
+            "",
+            f"This machine's ceiling for two workers: a CPU-bound Python loop takes "
+            f"{ceiling['one_process_s']} s alone and {ceiling['two_processes_s']} s for two "
+            f"copies at once, a speed-up of at most {ceiling['speedup_ceiling']}× "
+            "(2.0× on two independent cores).",
         ]
     path.write_text("\n".join(lines) + "\n")
 
