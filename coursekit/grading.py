@@ -102,13 +102,15 @@ def check_array(
     hint : str, optional
         Added to the message when the check fails.
     show_expected : bool, default=False
-        Put the expected values in the message. Visible tests may; hidden tests must not.
+        Put the expected values in the message, with the largest absolute difference (which,
+        beside the received value, would give the expected one away). Visible tests may;
+        hidden tests must not.
 
     Raises
     ------
     CheckFailed
         With the number of mismatching entries, the first mismatching index and the
-        received value there, and the largest absolute difference.
+        received value there (and, with ``show_expected``, what was expected).
 
     Examples
     --------
@@ -118,8 +120,14 @@ def check_array(
     ...
     coursekit.grading.CheckFailed: sigmoid(z) has wrong values: 1 of 2 entries differ...
       first difference at index (1,): received 0.7
-      largest absolute difference: 0.05
     Hint: Use np.exp.
+    >>> check_array([0.5, 0.7], [0.5, 0.75], name="sigmoid(z)", show_expected=True)
+    Traceback (most recent call last):
+    ...
+    coursekit.grading.CheckFailed: sigmoid(z) has wrong values: 1 of 2 entries differ...
+      first difference at index (1,): received 0.7, expected 0.75
+      largest absolute difference: 0.05
+      expected: array of shape (2,) and dtype float64: [0.5 , 0.75]
     >>> check_array(np.zeros((2, 1)), np.zeros(2), name="relu(z)")
     Traceback (most recent call last):
     ...
@@ -172,10 +180,11 @@ def check_array(
             f"(rtol={rtol:g}, atol={atol:g}).",
             f"  first difference at index {index}: received {_scalar(array[index])}"
             + (f", expected {_scalar(expected[index])}" if show_expected else ""),
-            f"  largest absolute difference: {largest}",
         ]
-        if show_expected and expected.size <= 100:
-            lines.append(f"  expected: {_describe(expected)}")
+        if show_expected:
+            lines.append(f"  largest absolute difference: {largest}")
+            if expected.size <= 100:
+                lines.append(f"  expected: {_describe(expected)}")
         _fail("\n".join(lines), hint)
 
 
