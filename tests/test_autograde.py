@@ -532,3 +532,23 @@ def test_review_leaves_ordinary_solutions_alone():
     for assignment in course.list_assignments():
         for path in (course.REPO_ROOT / "solutions" / assignment).glob("*.ipynb"):
             assert review.review_notebook(path) == [], f"{assignment}: reference is flagged"
+
+
+# -- a kernel that never started is graded again -------------------------------------------
+
+
+def test_a_kernel_that_did_not_start_is_retried_not_blamed_on_the_student(tmp_path):
+    # (The real event, two kernels picking the same port at once, cannot be caused on
+    # purpose; this is the log nbgrader wrote when it happened in a test run.)
+    job = autograde._Job(student="ada", scratch=tmp_path)
+    (tmp_path / "nbgrader.log").write_text(
+        "zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:48199')\n"
+        "[AutogradeApp | ERROR] Error occurred while starting new kernel client for kernel "
+        "59a0cc3b: Kernel didn't respond in 60 seconds\n"
+    )
+    assert autograde._kernel_did_not_start(job, exit_code=1)
+    assert not autograde._kernel_did_not_start(job, exit_code=0)
+    (tmp_path / "nbgrader.log").write_text("[AutogradeApp | ERROR] Kernel died\n")
+    assert not autograde._kernel_did_not_start(job, exit_code=1)  # the student's code did it
+    job.killed = "timeout: still running after 40 s (killed)"
+    assert not autograde._kernel_did_not_start(job, exit_code=-9)
