@@ -1273,21 +1273,24 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     batch_dir.chmod(0o711)
     try:
         isolation = {"uid": None, "reason": "isolation was turned off (--no-isolation)"}
-        # The isolation probe and matplotlib's font cache are subprocesses: they run on
-        # threads while this process copies the assignment into the template gradebook (the
-        # threads are done before the first worker is forked).
+        # The isolation probe and matplotlib's font cache (which only isolated kernels, with
+        # no home of their own, need) are subprocesses: they run on threads while this
+        # process copies the assignment into the template gradebook (the threads are done
+        # before the first worker is forked).
+        may_isolate = options.get("isolate", True) and os.name == "posix" and os.geteuid() == 0
         with ThreadPoolExecutor(max_workers=2) as pool:
             probe = (
                 pool.submit(_isolation, batch_dir, jobs) if options.get("isolate", True) else None
             )
-            fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir)
+            fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir) if may_isolate else None
             template = batch_dir / "template.db"
             _make_template(main_url, course_id, assignment, template)
             options["source_cells"] = _source_cells(main_url, course_id, assignment)
             extensions = _extensions(main_url, course_id, assignment)
             if probe is not None:
                 isolation = probe.result()
-            fonts.result()
+            if fonts is not None:
+                fonts.result()
         kernel_env = {}
         if isolation["uid"] is not None:
             kernel_env = _shared_data(batch_dir)
