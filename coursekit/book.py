@@ -9,6 +9,7 @@ on a hub without internet access.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .course import GRADING_ENV, REPO_ROOT
 
-__all__ = ["MATHJAX_VERSION", "build_book", "ensure_mathjax"]
+__all__ = ["MATHJAX_VERSION", "build_book", "check_glued_bounds", "ensure_mathjax"]
 
 MATHJAX_VERSION = "3.2.2"
 # What the book needs of the MathJax package: the TeX-to-HTML bundle and what it loads lazily.
@@ -74,6 +75,111 @@ def ensure_mathjax(root=REPO_ROOT):
     return target
 
 
+# Words that turn the number after them into a bound ("at most 1e-5", "within 0.9 points").
+_BOUND = (
+    r"\b(?:at most|at least|no more than|not more than|more than|less than|fewer than|within"
+    r"|under|below|above|over|up to|never exceeds?|exceeds?)"
+)
+_NUMBER = r"[-+]?\d[\d,_]*(?:\.\d+)?(?:e[-+]?\d+)?"
+_GLUE = r"\{glue(?::\w+)?\}`[^`]*`"
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.M | re.S)
+
+
+def _as_float(text):
+    try:
+        return float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        return None
+
+
+def _asserted_numbers(code):
+    """The numbers the code checks: on ``assert`` lines (and their continuations), and after
+    a comparison operator (``np.mean(edges > 0.3)`` defines the count the prose reports)."""
+    numbers, in_assert = set(), False
+    for found in re.findall(rf"[<>]=?\s*({_NUMBER})", code):
+        value = _as_float(found)
+        if value is not None:
+            numbers.add(value)
+    for line in code.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("assert "):
+            in_assert = True
+        elif not line.startswith((" ", "\t")) or not stripped:
+            in_assert = False
+        if in_assert:
+            for found in re.findall(_NUMBER, re.sub(r"[A-Za-z_]\w*", " ", stripped)):
+                value = _as_float(found)
+                if value is not None:
+                    numbers.add(value)
+    return numbers
+
+
+def check_glued_bounds(text, name="chapter"):
+    r"""Problems with the bounds that a chapter's prose puts on its measured (glued) values.
+
+    The book's convention: a value computed when the chapter runs is shown with a glue role,
+    and a sentence that **bounds** such a value ("at most", "within", "never more than", ...)
+
+    1. never uses a glued value as the bound, because the rendered value is rounded
+       ("at most 1e-06" next to a measured 1.3e-06);
+    2. states the bound as a literal number that an ``assert`` in a code cell of the same
+       chapter checks, so the build fails when a new run breaks it (or that the code uses as
+       the threshold of what it counts: "the share of pixels above 0.3" next to
+       ``np.mean(edges > 0.3)``). "90 %" in the prose matches 90 or 0.9 in the code.
+
+    Parameters
+    ----------
+    text : str
+        A chapter in MyST Markdown.
+    name : str
+        The chapter's name, used in the messages.
+
+    Returns
+    -------
+    list of str
+        One message per problem; empty when every bound holds by construction.
+
+    Examples
+    --------
+    >>> check_glued_bounds("The error is at most {glue:text}`err:.0e`.")
+    ["chapter: 'at most {glue:text}`err:.0e`' uses a rounded glued value as a bound; write a literal bound and assert it in a code cell"]
+    >>> ok = "Below 1e-5 (measured: {glue:text}`err:.1e`).\n\n```{code-cell} ipython3\nassert err < 1e-5\n```\n"
+    >>> check_glued_bounds(ok)
+    []
+    """
+    code = "\n".join(_CODE_CELL.findall(text))
+    prose = _CODE_CELL.sub("", text)
+    asserted = _asserted_numbers(code)
+    problems = []
+    for match in re.finditer(rf"{_BOUND}\s+(?:~\s*)?{_GLUE}", prose, re.I):
+        phrase = " ".join(match.group(0).split())
+        problems.append(
+            f"{name}: {phrase!r} uses a rounded glued value as a bound; write a literal bound "
+            "and assert it in a code cell"
+        )
+    for paragraph in re.split(r"\n\s*\n", prose):
+        if not re.search(_GLUE, paragraph):
+            continue  # no measured value here: the bound is about something else
+        for match in re.finditer(rf"({_BOUND})\s+(?:~\s*)?({_NUMBER})(\s*%)?", paragraph, re.I):
+            value = _as_float(match.group(2))
+            candidates = {value, value / 100} if match.group(3) and value is not None else {value}
+            if value is None or candidates & asserted:
+                continue
+            phrase = " ".join(match.group(0).split())
+            problems.append(
+                f"{name}: the bound {phrase!r} stands next to a measured value, but no assert "
+                f"in the chapter's code checks {match.group(2)}"
+            )
+    return problems
+
+
+def _check_chapters(root):
+    problems = []
+    for chapter in sorted((Path(root) / "book").glob("ch*.md")):
+        problems += check_glued_bounds(chapter.read_text(encoding="utf-8"), chapter.name)
+    return problems
+
+
 def build_book(*, rebuild_all=False, root=REPO_ROOT):
     """Build the book into ``_build/html`` and return jupyter-book's exit status.
 
@@ -84,6 +190,10 @@ def build_book(*, rebuild_all=False, root=REPO_ROOT):
     root : path-like
         The book's root folder (where ``_config.yml`` and ``_toc.yml`` are).
     """
+    problems = _check_chapters(root)
+    if problems:
+        print("\n".join(["The book's prose bounds glued values it does not check:", *problems]))
+        return 1
     ensure_mathjax(root)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "--warningiserror", "--keep-going"]
