@@ -8,6 +8,7 @@ on a hub without internet access.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,14 @@ from pathlib import Path
 
 from .course import GRADING_ENV, REPO_ROOT
 
-__all__ = ["MATHJAX_VERSION", "build_book", "check_glued_bounds", "ensure_mathjax"]
+__all__ = [
+    "MATHJAX_VERSION",
+    "assignment_page",
+    "build_book",
+    "check_glued_bounds",
+    "ensure_mathjax",
+    "write_assignment_pages",
+]
 
 MATHJAX_VERSION = "3.2.2"
 # What the book needs of the MathJax package: the TeX-to-HTML bundle and what it loads lazily.
@@ -180,6 +188,204 @@ def _check_chapters(root):
     return problems
 
 
+# Where the generated assignment pages go (book/assignments/, ignored by git): one page per
+# folder of exercises/, the student release, never solutions/.
+ASSIGNMENT_PAGES = Path("book") / "assignments"
+
+
+def _cell_text(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _docstring(code):
+    """The first line of a test cell's leading docstring, or ''."""
+    match = re.match(r'\s*(?:"""|\'\'\')(.*?)(?:"""|\'\'\'|$)', code, re.S)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def _only_docstring(code):
+    """True when a cell holds nothing but its docstring (and comments): nbgrader removed
+    everything else, the hidden tests, from the student release."""
+    rest = re.sub(r'^\s*(?:"""|\'\'\').*?(?:"""|\'\'\')', "", code, count=1, flags=re.S)
+    return not [
+        line for line in rest.splitlines() if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def _launch_config(root):
+    import yaml
+
+    config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
+    repository = config.get("repository", {})
+    url = repository.get("url", "").rstrip("/")
+    org_repo = url.split("github.com/", 1)[-1] if "github.com/" in url else ""
+    return {
+        "repository": url,
+        "org_repo": org_repo,
+        "branch": repository.get("branch", "main"),
+        **{key: str(value).rstrip("/") for key, value in config.get("launch_buttons", {}).items()},
+    }
+
+
+def _launch_links(name, launch):
+    """(label, url, tooltip) of every launch button for exercises/NAME/NAME.ipynb."""
+    path = f"exercises/{name}/{name}.ipynb"
+    links = []
+    if launch.get("jupyterhub_url"):
+        # The hub copy is the one nbgrader fetched into the student's home: the one graded.
+        url = f"{launch['jupyterhub_url']}/hub/user-redirect/lab/tree/{name}/{name}.ipynb"
+        links.append(("Course hub", url, "your fetched copy on the course JupyterHub"))
+    if launch.get("binderhub_url") and launch["org_repo"]:
+        url = (
+            f"{launch['binderhub_url']}/v2/gh/{launch['org_repo']}/{launch['branch']}"
+            f"?urlpath=lab/tree/{path}"
+        )
+        links.append(("Binder", url, "a temporary copy on mybinder.org"))
+    if launch.get("colab_url") and launch["org_repo"]:
+        url = f"{launch['colab_url']}/github/{launch['org_repo']}/blob/{launch['branch']}/{path}"
+        links.append(("Colab", url, "a temporary copy on Google Colab"))
+    return links
+
+
+def assignment_page(notebook, *, launch=None, root=REPO_ROOT):
+    """The MyST Markdown page of one assignment, made from its **student** notebook.
+
+    The page has the notebook's introduction (its first Markdown cell), buttons that open the
+    notebook on the course hub, Binder and Colab, a download link, and a table of the graded
+    cells with their points. Hidden-test cells appear only as "hidden tests" and their
+    points: the student release holds nothing else of them, and the page is made from the
+    release alone.
+
+    Parameters
+    ----------
+    notebook : path-like
+        ``exercises/NAME/NAME.ipynb`` (a notebook of the student release).
+    launch : dict, optional
+        The launch settings, as read from ``_config.yml`` (default: read them from ``root``).
+    root : path-like
+        The repository root.
+
+    Returns
+    -------
+    str
+        The page, MyST Markdown.
+    """
+    notebook = Path(notebook)
+    name = notebook.stem
+    if notebook.parent.parent.name != "exercises":
+        raise ValueError(
+            f"An assignment page is made from the student release exercises/NAME/NAME.ipynb; "
+            f"received: {notebook}. Never make one from solutions/."
+        )
+    launch = _launch_config(root) if launch is None else launch
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    markdown = [cell for cell in cells if cell["cell_type"] == "markdown"]
+    intro = _cell_text(markdown[0]) if markdown else f"# {name}"
+    title, _, body = intro.partition("\n")
+    if not title.startswith("# "):
+        title, body = f"# {name}", intro
+    # Links from the notebook (exercises/NAME/) to the book become links between pages.
+    body = re.sub(r"\]\(\.\./\.\./book/([\w/]+)\.md\)", r"](../\1.md)", body)
+
+    lines = [
+        "% Generated by coursekit.book.write_assignment_pages from the student release",
+        f"% exercises/{name}/{name}.ipynb at every book build; do not edit.",
+        "",
+        f"(assignment-{name})=",
+        title,
+        "",
+        body.strip(),
+        "",
+        "## Open the notebook",
+        "",
+    ]
+    for label, url, tooltip in _launch_links(name, launch):
+        lines += [
+            f"```{{button-link}} {url}",
+            ":color: primary",
+            ":outline:",
+            f":tooltip: {tooltip}",
+            "",
+            label,
+            "```",
+            "",
+        ]
+    lines += [
+        f"Or download the student notebook, {{download}}`{name}.ipynb "
+        f"<../../exercises/{name}/{name}.ipynb>`, and open it in your own Jupyter (see "
+        "{ref}`ch00`). On the course hub, fetch the assignment first "
+        "(*Nbgrader → Assignment List*, see {ref}`guide-student`): the course hub button "
+        "opens that fetched copy, the one you validate and submit. Binder and Colab give you "
+        "a temporary copy to try things in; nothing done there is graded.",
+        "",
+        "## What is graded",
+        "",
+        "| part | graded cell | what it checks | points |",
+        "|---|---|---|---:|",
+    ]
+    heading, total, hidden_total, writes = "", 0.0, 0.0, []
+    for cell in cells:
+        text = _cell_text(cell)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "markdown":
+            found = re.findall(r"^#{2,4}\s+(.+)$", text, re.M)
+            heading = found[-1].strip() if found else heading
+            continue
+        if meta.get("solution") and not meta.get("grade"):
+            writes += re.findall(r"^def (\w+\(.*?\)):", text, re.M | re.S)
+        if not meta.get("grade"):
+            continue
+        points = float(meta.get("points", 0) or 0)
+        total += points
+        if meta.get("solution"):
+            what = "your answer, graded by hand"
+        elif _only_docstring(text):
+            what, hidden_total = "hidden tests", hidden_total + points
+        else:
+            what = "visible test: " + _docstring(text).replace("|", "\\|")
+        part = heading.replace("|", "\\|")
+        lines.append(f"| {part} | `{meta.get('grade_id', '?')}` | {what} | {points:g} |")
+    lines += [
+        f"| **total** | | {hidden_total:g} of the points come from hidden tests | **{total:g}** |",
+        "",
+    ]
+    if writes:
+        signatures = ", ".join(f"`{' '.join(signature.split())}`" for signature in writes)
+        lines += [f"The functions you write: {signatures}.", ""]
+    lines += [
+        "The visible tests are in the notebook: run them as you go. The hidden tests run only "
+        "when your submission is graded, on inputs you have not seen; {ref}`assignments-howto` "
+        "explains the rules.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_assignment_pages(root=REPO_ROOT):
+    """Write ``book/assignments/NAME.md`` for every assignment of ``exercises/``.
+
+    A page is rewritten only when its text changes, so that Sphinx does not read an
+    unchanged page again. Returns the paths of the pages.
+    """
+    root = Path(root)
+    target = root / ASSIGNMENT_PAGES
+    notebooks = sorted((root / "exercises").glob("*/*.ipynb"))
+    notebooks = [nb for nb in notebooks if nb.stem == nb.parent.name]
+    if not notebooks:
+        return []
+    target.mkdir(parents=True, exist_ok=True)
+    launch = _launch_config(root)
+    pages = []
+    for notebook in notebooks:
+        page = target / f"{notebook.stem}.md"
+        text = assignment_page(notebook, launch=launch, root=root)
+        if not page.is_file() or page.read_text(encoding="utf-8") != text:
+            page.write_text(text, encoding="utf-8")
+        pages.append(page)
+    return pages
+
+
 def build_book(*, rebuild_all=False, root=REPO_ROOT):
     """Build the book into ``_build/html`` and return jupyter-book's exit status.
 
@@ -194,6 +400,7 @@ def build_book(*, rebuild_all=False, root=REPO_ROOT):
     if problems:
         print("\n".join(["The book's prose bounds glued values it does not check:", *problems]))
         return 1
+    write_assignment_pages(root)
     ensure_mathjax(root)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "--warningiserror", "--keep-going"]

@@ -1,8 +1,10 @@
 """A small Sphinx extension for the book (listed in ``_config.yml``, ``extra_extensions``).
 
-It removes script tags that Sphinx would write twice: jupyter-book 1.0 ends up registering
-sphinx-thebe's inline configuration twice, which declares ``const THEBE_JS_URL`` twice and
-is a JavaScript error on every page.
+It writes the assignment pages (``book/assignments/``, from the student release in
+``exercises/``) before Sphinx looks for its sources, so that a plain ``jupyter-book build``
+has them as well as ``coursekit book``; and it removes script tags that Sphinx would write
+twice: jupyter-book 1.0 ends up registering sphinx-thebe's inline configuration twice, which
+declares ``const THEBE_JS_URL`` twice and is a JavaScript error on every page.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ def _deduplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _write_assignment_pages(app, config):
+    from .book import write_assignment_pages
+
+    write_assignment_pages(app.srcdir)
+
+
 def setup(app):
     """Register the extension with Sphinx."""
+    app.connect("config-inited", _write_assignment_pages, priority=100)
     app.connect("html-page-context", _deduplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
