@@ -16,7 +16,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from coursekit.autograde import GuardedExecute
+from coursekit.grader.execute import TwoProcessExecute
 from coursekit.feedback import HideHiddenTestOutputs, ScoreSummary
 
 c = get_config()  # noqa: F821  (injected by traitlets)
@@ -60,15 +60,14 @@ _TF_NOISE = [
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = "(?m)" + "|".join(f"(?:{p})" for p in _TF_NOISE)
 
-# Test cells run under coursekit's guard (coursekit/autograde.py): before every test it undoes
-# what student code changed in NumPy, the grading helpers, builtins or IPython; a test during
-# which such a change happened gets zero; a test cell's stderr output is shown as ordinary
-# output instead of costing its points (our checks fail by raising, never by printing), and
-# its execute_result gives no partial credit. The same preprocessor runs under plain
-# `nbgrader autograde` and the formgrader; `coursekit autograde` adds parallel workers,
-# time and memory limits, an unprivileged kernel user and review flags.
+# Two processes per submission (coursekit/grader/execute.py): the student's cells run in a
+# Jupyter kernel inside a bubblewrap sandbox (no course folder, no solutions, no network);
+# the test cells run in the grader's process and reach the student's names as plain data
+# only. The same preprocessor runs under `coursekit autograde`, plain `nbgrader autograde`
+# and the formgrader's Autograde button: there is one way to grade. `coursekit autograde`
+# adds parallel workers, time and memory limits and review flags.
 c.Autograde.autograde_preprocessors = [
-    GuardedExecute,
+    TwoProcessExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

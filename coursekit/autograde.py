@@ -1,4 +1,4 @@
-"""Parallel, isolated autograding on top of nbgrader.
+"""Parallel autograding on top of nbgrader, each submission in two processes.
 
 ``coursekit autograde ASSIGNMENT --jobs N`` grades every submission in
 ``submitted/*/ASSIGNMENT`` in N worker processes. Each submission is graded by nbgrader's own
@@ -6,13 +6,14 @@
 the gradebook, so that workers never share a database; the parent then merges the result
 into the course gradebook in one transaction per submission. What that adds to nbgrader:
 
-- a wall-clock limit and a memory limit per submission: a submission that hangs, crashes the
-  kernel or exhausts memory is recorded with its reason, gets zero and is flagged for manual
-  review, and the batch goes on;
-- the kernel runs under a guard (:mod:`coursekit.sandbox`) that undoes what student code did
-  to NumPy, the grading helpers, builtins or IPython before each test, voids a test during
-  which such changes happened, and refuses to open hidden tests and gradebooks; as root it
-  also runs as an unprivileged user of its own;
+- the student's cells run in a sandboxed kernel and the tests in the grader's process
+  (:mod:`coursekit.grader.execute`, the preprocessor ``nbgrader_config.py`` names); the batch
+  refuses to grade when the sandbox cannot run, unless told ``--unsafe-no-sandbox``, which
+  every report marks;
+- a wall-clock limit and a memory limit per submission (resident memory of the worker's
+  processes plus the sandbox's ``/tmp`` and ``/dev/shm``): a submission that hangs, crashes
+  the kernel or exhausts memory is recorded with its reason, gets zero and is flagged for
+  manual review, and the batch goes on;
 - a static review of the submission (:mod:`coursekit.review`) flags suspicious code;
 - idempotence: grading again replaces a submission's automatic scores, never duplicates them,
   and keeps manual scores and comments;
@@ -23,7 +24,6 @@ The instructor guide (book, "Grading") describes the workflow and the limits.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import datetime
 import json
@@ -31,7 +31,6 @@ import os
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -40,503 +39,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import sandbox
+from .grader import bwrap, processes
+from .grader.execute import SETTINGS_ENV
 
-# GuardedExecute and SandboxKernelManager are loaded on first use (they import nbgrader).
 __all__ = [
     "SubmissionResult",
     "autograde",
     "collect",
-    "bound_names",
     "read_reports",
 ]
 
 DEFAULT_TIMEOUT = 900  # seconds per submission (wall clock)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes per submission (worker and kernel together)
 REPORTS_DIRECTORY = "autograde_reports"
-_SANDBOX_UID_BASE = 64100  # worker k runs its kernel as uid 64100 + k (no login, no files)
-# Libraries the tests take references from: imported before any cell, then protected.
-_REFERENCE_ROOTS = frozenset(
-    {"numpy", "scipy", "sklearn", "skimage", "keras", "tensorflow", "coursekit", "math"}
-)
-# Libraries imported before any cell (so their import-time changes are in the snapshot) but
-# not protected, because they legitimately change their own state (plot backends).
-_PRELOAD_ROOTS = frozenset({"matplotlib", "PIL", "pandas", "ipywidgets"})
-
-
-# ---------------------------------------------------------------------------------------
-# Static look at cells: which names a cell binds, which library objects it uses
-# ---------------------------------------------------------------------------------------
-
-
-def _python_source(source):
-    """Cell source as plain Python (IPython magics transformed), or None if it does not parse."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        source = TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001  (IPython missing or odd input: parse as is)
-        pass
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def bound_names(source):
-    """Names a cell binds at the top level of the notebook namespace.
-
-    Parameters
-    ----------
-    source : str
-        The source of a code cell (IPython magics allowed).
-
-    Returns
-    -------
-    list of str
-        Sorted names assigned, imported or defined outside function and class bodies.
-
-    Examples
-    --------
-    >>> bound_names("import numpy as np\\nx, (y, z) = 1, (2, 3)\\ndef f(a):\\n    b = a")
-    ['f', 'np', 'x', 'y', 'z']
-    """
-    tree = _python_source(source)
-    if tree is None:
-        return []
-    names = set()
-
-    def targets(node):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Tuple | ast.List):
-            for element in node.elts:
-                targets(element)
-        elif isinstance(node, ast.Starred):
-            targets(node.value)
-
-    def visit(node):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-            return
-        if isinstance(node, ast.Lambda):
-            return
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                targets(target)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-            targets(node.target)
-        elif isinstance(node, ast.For | ast.AsyncFor):
-            targets(node.target)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            targets(node.optional_vars)
-        elif isinstance(node, ast.NamedExpr):
-            targets(node.target)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                if alias.name != "*":
-                    names.add(alias.asname or alias.name.partition(".")[0])
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return sorted(names)
-
-
-def _library_references(sources):
-    """Modules to import early and dotted names to protect, from the locked cells' sources.
-
-    Returns
-    -------
-    preload : list of str
-        Modules the cells import (reference libraries and a few others).
-    protect : list of str
-        Modules of the reference libraries the cells import.
-    objects : list of str
-        Dotted names such as ``sklearn.cluster.KMeans`` the cells use.
-    prepare : list of str
-        Functions to call before any cell (``coursekit.device.quiet_tensorflow``).
-    """
-    preload, protect, objects, prepare = set(), set(), set(), set()
-    for source in sources:
-        tree = _python_source(source)
-        if tree is None:
-            continue
-        aliases = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    aliases[alias.asname or alias.name.partition(".")[0]] = (
-                        alias.name if alias.asname else alias.name.partition(".")[0]
-                    )
-                    preload.add(alias.name)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                preload.add(node.module)
-                for alias in node.names:
-                    if alias.name != "*":
-                        aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                        objects.add(f"{node.module}.{alias.name}")
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                function = node.value.func
-                if isinstance(function, ast.Attribute) and function.attr == "quiet_tensorflow":
-                    prepare.add("coursekit.device.quiet_tensorflow")
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            aliases[target.id] = "keras"
-        for node in ast.walk(tree):
-            chain = []
-            while isinstance(node, ast.Attribute):
-                chain.append(node.attr)
-                node = node.value
-            if isinstance(node, ast.Name) and node.id in aliases and chain:
-                objects.add(".".join([aliases[node.id], *reversed(chain)]))
-        if any(name.partition(".")[0] in ("keras", "tensorflow") for name in preload):
-            prepare.add("coursekit.device.quiet_tensorflow")
-    keep = _REFERENCE_ROOTS | _PRELOAD_ROOTS
-    preload = {name for name in preload if name.partition(".")[0] in keep}
-    protect = {name for name in preload if name.partition(".")[0] in _REFERENCE_ROOTS}
-    objects = {name for name in objects if name.partition(".")[0] in _REFERENCE_ROOTS}
-    if "coursekit.device.quiet_tensorflow" in prepare:
-        protect.add("keras")
-    return sorted(preload), sorted(protect), sorted(objects), sorted(prepare)
+_SANDBOX_UID_BASE = 64100  # as root, worker k's sandbox runs as uid 64100 + k (no account)
 
 
 def _nbgrader_meta(cell):
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def _is_graded(cell):
-    meta = _nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and "grade_id" in meta
-
-
-def _is_locked(cell):
-    """A locked cell whose source nbgrader restored (sanitising drops unknown grade ids)."""
-    meta = _nbgrader_meta(cell)
-    return (
-        cell.get("cell_type") == "code"
-        and "grade_id" in meta
-        and not meta.get("solution")
-        and (bool(meta.get("locked")) or bool(meta.get("grade")))
-    )
-
-
-def _stdlib_roots():
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    return sorted({paths[key] for key in ("stdlib", "platstdlib") if key in paths})
-
-
-def _trusted_roots():
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(str(Path(__file__).resolve().parent))
-    # site folders added by .pth files or PYTHONPATH (never the course or submission folders)
-    roots |= {
-        entry
-        for entry in sys.path
-        if os.path.isabs(entry) and Path(entry).name in ("site-packages", "dist-packages")
-    }
-    return sorted(roots)
-
-
-# ---------------------------------------------------------------------------------------
-# nbgrader integration: the kernel manager and the guarded Execute preprocessor
-# ---------------------------------------------------------------------------------------
-
-_LAUNCH_ENV = "COURSEKIT_SANDBOX_LAUNCH"  # JSON set by the worker: uid, home, env, limits
-_GUARD_ENV = "COURSEKIT_GUARD"  # JSON set by the worker: extra deny/allow paths, report file
-
-
-def _kernel_manager_class():
-    from jupyter_client.manager import AsyncKernelManager
-
-    class SandboxKernelManagerImpl(AsyncKernelManager):
-        """Starts the kernel through the sandbox launcher when the worker asks for it."""
-
-        def format_kernel_cmd(self, extra_arguments=None):
-            command = super().format_kernel_cmd(extra_arguments=extra_arguments)
-            settings = os.environ.get(_LAUNCH_ENV)
-            if not settings:
-                return command
-            settings = json.loads(settings)
-            launcher = [sys.executable, "-I", sandbox.__file__, "launch"]
-            launcher += ["--uid", str(settings.get("uid") or "none")]
-            launcher += ["--home", settings.get("home", "")]
-            for key, value in settings.get("env", {}).items():
-                launcher += ["--env", f"{key}={value}"]
-            for key, value in settings.get("limits", {}).items():
-                launcher += ["--limit", f"{key}={value}"]
-            return [*launcher, "--", *command]
-
-    return SandboxKernelManagerImpl
-
-
-def __getattr__(name):  # lazy: importing coursekit.autograde must not import nbgrader
-    if name == "SandboxKernelManager":
-        return _kernel_manager_class()
-    if name == "GuardedExecute":
-        return _guarded_execute_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_GUARDED_EXECUTE = None
-
-
-def _guarded_execute_class():  # noqa: C901  (the class body)
-    global _GUARDED_EXECUTE
-    if _GUARDED_EXECUTE is not None:
-        return _GUARDED_EXECUTE
-    from nbclient.util import ensure_async, run_sync
-    from nbformat import NotebookNode
-    from nbgrader.preprocessors import Execute
-    from traitlets import Bool, Integer
-
-    class GuardedExecute(Execute):
-        """nbgrader's Execute with the coursekit guard around every test cell.
-
-        Before the first cell it installs :func:`coursekit.sandbox.install_guard` in the
-        kernel. Before each graded (test) cell the guard restores what student code changed
-        in the grading environment; after it, anything changed during the test voids that
-        test (an error output, so nbgrader gives it zero). A kernel that stops answering the
-        guard (its replies are authenticated) fails every remaining test. A test cell's
-        ``execute_result`` becomes plain display output: no partial credit can come from a
-        value student code returns. What happened is logged and, under ``coursekit
-        autograde``, written to the submission's report.
-        """
-
-        guard = Bool(True, help="Run test cells under the coursekit guard.").tag(config=True)
-        install_timeout = Integer(
-            600, help="Seconds to install the guard (it imports the libraries the tests use)."
-        ).tag(config=True)
-        guard_timeout = Integer(60, help="Seconds for one guard check.").tag(config=True)
-
-        def __init__(self, **kwargs):
-            kwargs.setdefault("kernel_manager_class", _kernel_manager_class())
-            super().__init__(**kwargs)
-
-        # -- guard protocol ------------------------------------------------------------
-        async def _async_wait(self, msg_id, timeout):
-            """The kernel's reply to ``msg_id``, or None after ``timeout`` seconds."""
-            from queue import Empty
-
-            deadline = time.monotonic() + timeout
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                try:
-                    message = await ensure_async(
-                        self.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
-                    )
-                except Empty:
-                    if not await ensure_async(self.kc.is_alive()):
-                        return None
-                    continue
-                if message.get("parent_header", {}).get("msg_id") == msg_id:
-                    return message
-
-        _wait = run_sync(_async_wait)
-
-        def _guard_send(self, command, payload=None):
-            self._guard_counter += 1
-            counter = self._guard_counter
-            expression = sandbox.guard_expression(self._guard_secret, counter, command, payload)
-            started = time.perf_counter()
-            msg_id = self.kc.execute(
-                "pass",
-                silent=True,
-                store_history=False,
-                user_expressions={"r": expression},
-                allow_stdin=False,
-                stop_on_error=False,
-            )
-            reply = self._wait(msg_id, self.guard_timeout)
-            self._guard_seconds += time.perf_counter() - started
-            if reply is None:
-                return None
-            result = reply.get("content", {}).get("user_expressions", {}).get("r", {})
-            return sandbox.parse_guard_reply(self._guard_secret, counter, result.get("evalue"))
-
-        def _guard_config(self, nb):
-            locked = [cell.source for cell in nb.cells if _is_locked(cell)]
-            preload, protect, objects, prepare = _library_references(locked)
-            root = Path.cwd()
-            coursedir = self.config.get("CourseDirectory", {})
-            deny = [
-                root / str(coursedir.get("source_directory", "source")),
-                root / str(coursedir.get("submitted_directory", "submitted")),
-                root / str(coursedir.get("autograded_directory", "autograded")),
-                root / str(coursedir.get("feedback_directory", "feedback")),
-                root / REPORTS_DIRECTORY,
-                root / "gradebook.db",
-                root / "nbgrader_config.py",
-                root / ".git",
-            ]
-            extra = json.loads(os.environ.get(_GUARD_ENV) or "{}")
-            deny += [Path(p) for p in extra.get("deny", [])]
-            allow = [Path(p) for p in extra.get("allow", [])]
-            allow.append(Path(self.resources.get("metadata", {}).get("path") or root))
-            return {
-                "prepare": prepare,
-                "modules": sorted(set(preload) | set(protect)),
-                "protect": protect,
-                "objects": objects,
-                "deny": [str(p) for p in deny],
-                "allow": [str(p) for p in allow],
-                "trusted": _trusted_roots(),
-                "stdlib": _stdlib_roots(),
-            }
-
-        def _install_guard(self, nb):
-            self._guard_secret = secrets.token_bytes(32)
-            self._guard_counter = 0
-            config = self._guard_config(nb)
-            source = (
-                "import os, sys\n"  # loaded at start-up; coursekit is not: drop the cwd first
-                "sys.path[:] = [p for p in sys.path if p not in ('', '.') and "
-                "os.path.abspath(p) != os.getcwd()]\n"
-                "import coursekit.sandbox as _coursekit_sandbox\n"
-                f"_coursekit_sandbox.install_guard({self._guard_secret.hex()!r}, {config!r})\n"
-                "del _coursekit_sandbox\n"
-            )
-            started = time.perf_counter()
-            msg_id = self.kc.execute(source, silent=True, store_history=False, allow_stdin=False)
-            reply = self._wait(msg_id, self.install_timeout)
-            self._guard_report["install_seconds"] = round(time.perf_counter() - started, 3)
-            content = (reply or {}).get("content", {})
-            answer = self._guard_send("check") if content.get("status") == "ok" else None
-            if answer is None:
-                # No student code has run yet, so this is the grader's problem, not the
-                # student's: fail the notebook (nbgrader records an error) instead of zeroing.
-                why = content.get("evalue") or "no reply in time"
-                raise RuntimeError(f"coursekit: the grading guard could not start ({why})")
-            self._record("install", answer)
-
-        def _record(self, where, answer):
-            report = self._guard_report
-            for kind in ("changes", "blocked", "events", "hard"):
-                for item in answer.get(kind, []):
-                    report[kind].append(f"{where}: {item}")
-            if answer.get("protected"):
-                report["protected"] = answer["protected"]
-            if answer.get("hard"):
-                self._fail_all(f"tampering with the grading guard ({answer['hard'][0]})")
-
-        def _fail_all(self, reason):
-            if self._compromised is None:
-                self._compromised = reason
-                self._guard_report["compromised"] = reason
-                self.log.warning("coursekit guard: %s; the remaining tests get no points", reason)
-
-        def _void(self, cell, reason):
-            grade_id = _nbgrader_meta(cell).get("grade_id", "?")
-            message = (
-                f"This test was not counted: {reason}. The grading environment must stay as "
-                "the notebook received it; your instructor will review this submission."
-            )
-            cell.outputs.append(
-                NotebookNode(
-                    output_type="error",
-                    ename="GradingIntegrityError",
-                    evalue=message,
-                    traceback=[f"GradingIntegrityError: {message}"],
-                )
-            )
-            self._guard_report["voided"][grade_id] = reason
-
-        # -- execution -----------------------------------------------------------------
-        def preprocess(self, nb, resources=None, km=None):
-            if not self.guard:
-                return super().preprocess(nb, resources, km)
-            from nbclient.client import NotebookClient
-
-            NotebookClient.__init__(self, nb, km)
-            self.reset_execution_trackers()
-            self._check_assign_resources(resources)
-            self._guard_report = {
-                "changes": [],
-                "blocked": [],
-                "events": [],
-                "hard": [],
-                "voided": {},
-                "compromised": None,
-                "protected": None,
-            }
-            self._guard_seconds = 0.0
-            self._compromised = None
-            started = time.perf_counter()
-            with self.setup_kernel():
-                info = self.wait_for_reply(self.kc.kernel_info())
-                self.nb.metadata["language_info"] = info["content"]["language_info"]
-                self._install_guard(self.nb)
-                for index, cell in enumerate(self.nb.cells):
-                    self._run_cell(cell, resources, index)
-                if self._compromised is None:
-                    answer = self._guard_send("check")
-                    if answer is not None:
-                        self._record("end", answer)
-            self.set_widgets_metadata()
-            self._guard_report["execute_seconds"] = round(time.perf_counter() - started, 3)
-            self._guard_report["guard_seconds"] = round(self._guard_seconds, 3)
-            self._write_report()
-            return self.nb, self.resources
-
-        def _run_cell(self, cell, resources, index):
-            """Run one cell, then let the guard check (and undo) what it changed.
-
-            The check after every code cell means that every cell, test or not, starts from
-            the protected state; a test cell during which something changed is voided.
-            """
-            if cell.cell_type != "code" or not cell.source.strip():
-                return  # (nbclient does not run empty cells either)
-            graded = _is_graded(cell)
-            if self._compromised is not None:
-                cell.outputs = []
-                if graded:
-                    self._void(cell, self._compromised)
-                return
-            label = _nbgrader_meta(cell).get("grade_id") or f"cell {index}"
-            self.preprocess_cell(cell, resources, index)
-            if graded:
-                for output in cell.outputs:
-                    if output.get("output_type") == "execute_result":
-                        output["output_type"] = "display_data"  # no partial credit
-                        output.pop("execution_count", None)
-                    elif output.get("output_type") == "stream" and output.get("name") == "stderr":
-                        output["name"] = "stdout"  # warnings and prints cost no points
-            locked = graded or _is_locked(cell)
-            request = {"names": bound_names(cell.source) if locked else [], "add": not graded}
-            answer = self._guard_send("bind", request)
-            if answer is None:
-                self._fail_all("the kernel stopped answering the grading guard")
-                if graded:
-                    self._void(cell, self._compromised)
-                return
-            self._record(f"{'during' if graded else 'after'} {label}", answer)
-            if graded and (answer.get("changes") or answer.get("hard")):
-                changed = (answer.get("changes") or answer.get("hard"))[0]
-                self._void(cell, f"the grading environment changed while it ran ({changed})")
-
-        def _write_report(self):
-            report = self._guard_report
-            path = json.loads(os.environ.get(_GUARD_ENV) or "{}").get("report")
-            notebook = self.resources.get("nbgrader", {}).get("notebook", "notebook")
-            if path:
-                target = Path(path) / f"{notebook}.json"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(json.dumps(report, indent=1))
-            noteworthy = report["changes"] or report["blocked"] or report["voided"]
-            if noteworthy or report["compromised"] or report["hard"]:
-                self.log.warning("coursekit guard report for %s: %s", notebook, report)
-
-    _GUARDED_EXECUTE = GuardedExecute
-    return GuardedExecute
 
 
 # ---------------------------------------------------------------------------------------
@@ -552,11 +72,12 @@ class SubmissionResult:
     on the submission, e.g. a notebook that is not valid JSON), ``"kernel-died"``,
     ``"timeout"`` or ``"memory"``; ``reason`` says what happened in words. ``seconds`` is the
     wall-clock time of the whole submission, ``execute_seconds`` the part spent executing the
-    notebook (kernel start included), ``guard_seconds`` the part of that spent in the guard's
-    checks around test cells (installing it loads the libraries the notebook's setup cell
-    would load anyway, and counts as execution). ``flags`` are
-    findings for the instructor's review (static review, guard reports); a flagged
-    submission is marked ``flagged`` in the gradebook.
+    notebook (both processes, kernel start included), ``call_seconds`` the part of that spent
+    in the grading interface (fetching the student's names, calling the student's
+    functions). ``sandbox`` is ``"bwrap"``, or ``"none"`` when graded with
+    ``--unsafe-no-sandbox``. ``flags`` are findings for the instructor's review (static
+    review, repairs, an unsandboxed run); a flagged submission is marked ``flagged`` in the
+    gradebook.
 
     Examples
     --------
@@ -574,7 +95,8 @@ class SubmissionResult:
     flags: list = field(default_factory=list)
     seconds: float = 0.0
     execute_seconds: float = 0.0
-    guard_seconds: float = 0.0
+    call_seconds: float = 0.0
+    sandbox: str = "bwrap"
     late_penalty: float = 0.0
     tests: dict = field(default_factory=dict)
 
@@ -877,56 +399,8 @@ def _scores(main_url, course_id, assignment, student):
 
 
 # ---------------------------------------------------------------------------------------
-# Isolation set-up (per batch) and the worker (per submission)
+# The sandbox's user ids (per batch) and the worker (per submission)
 # ---------------------------------------------------------------------------------------
-
-
-def _world_accessible(path):
-    """Whether every folder on the way to ``path`` is world-executable and it is world-readable."""
-    path = Path(path).resolve()
-    try:
-        for parent in reversed(path.parents):
-            if not parent.stat().st_mode & stat.S_IXOTH:
-                return False
-        return bool(path.stat().st_mode & stat.S_IROTH)
-    except OSError:
-        return False
-
-
-def _probe_isolation(batch_dir, uid):
-    """Can a kernel run as ``uid``? Returns (True, "") or (False, why not)."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return False, "coursekit autograde is not running as root, so kernels run as the grader"
-    for path in (sys.executable, sandbox.__file__, os.path.realpath(sys.executable)):
-        if not _world_accessible(path):
-            return False, (
-                f"{path} is not readable by other users, so an unprivileged kernel cannot start "
-                "(install Python and the course environment outside a private home folder)"
-            )
-    home = Path(batch_dir) / "probe"
-    home.mkdir()
-    os.chown(home, uid, uid)
-    command = [sys.executable, "-I", sandbox.__file__, "launch", "--uid", str(uid)]
-    command += ["--home", str(home), "--env", f"HOME={home}", "--"]
-    command += [sys.executable, "-c", "import ipykernel, numpy, coursekit.sandbox"]
-    done = subprocess.run(command, cwd=home, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return False, f"an unprivileged kernel could not start: {reason}"
-    return True, ""
-
-
-def _isolation(batch_dir, jobs):
-    """``{"uid": first user id or None, "reason": why not isolated}`` for a batch of ``jobs``."""
-    base = None
-    try:
-        base = _free_uid(0)
-        for slot in range(jobs):
-            _free_uid(slot)
-        ok, reason = _probe_isolation(batch_dir, base)
-    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
-        ok, reason = False, str(error)
-    return {"uid": base if ok else None, "reason": reason}
 
 
 def _free_uid(slot):
@@ -944,25 +418,6 @@ def _free_uid(slot):
     return uid
 
 
-def _shared_data(batch_dir):
-    """Environment that lets an unprivileged kernel find the course data (copied if private)."""
-    env = {}
-    try:
-        from . import data
-
-        folder = data.fashion_mnist_dir()
-    except Exception:  # noqa: BLE001  (no Fashion-MNIST: assignments that need it will say so)
-        return env
-    if not _world_accessible(folder):
-        copy = Path(batch_dir) / "data" / "fashion-mnist"
-        shutil.copytree(folder, copy)
-        for path in [copy.parent, copy, *copy.iterdir()]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        folder = copy
-    env["COURSEKIT_DATA"] = str(folder)
-    return env
-
-
 @dataclass
 class _Job:
     student: str
@@ -978,34 +433,21 @@ class _Job:
     repairs: list = field(default_factory=list)
 
 
-def _prepare_scratch(job, course, assignment, template, isolation, batch_dir):
-    """Lay out a one-submission course folder for ``job`` (see the module docstring)."""
+def _prepare_scratch(job, course, assignment, template, batch_dir):
+    """Lay out a one-submission course folder for ``job`` (see the module docstring).
+
+    The folder is the grader's: the student's sandbox never sees it (it gets a box of its
+    own, :class:`coursekit.grader.execute.Box`).
+    """
     scratch = Path(batch_dir) / f"s{job.slot}-{secrets.token_hex(4)}"
-    scratch.mkdir(mode=0o711)
+    scratch.mkdir(mode=0o700)
     shutil.copy(course / "nbgrader_config.py", scratch / "nbgrader_config.py")
     shutil.copy(template, scratch / "gradebook.db")
     source = course / "solutions" / assignment
     shutil.copytree(source, scratch / "solutions" / assignment, ignore=_ignore_checkpoints)
     submitted = scratch / "submitted" / job.student / assignment
-    shutil.copytree(course / "submitted" / job.student / assignment, submitted)
-    home = scratch / "home"
-    home.mkdir(mode=0o700)
-    (home / "tmp").mkdir(mode=0o700)
-    for folder in ("solutions", "submitted"):
-        (scratch / folder).chmod(0o700)
-    (scratch / "gradebook.db").chmod(0o600)
-    (scratch / "nbgrader_config.py").chmod(0o600)
-    (scratch / "autograded" / job.student).mkdir(parents=True, mode=0o711)
-    (scratch / "autograded").chmod(0o711)
-    if isolation["uid"] is not None:
-        uid = isolation["uid"] + job.slot
-        for path in (home, home / "tmp"):
-            os.chown(path, uid, uid)
-        mpl = Path(batch_dir) / "mplconfig"
-        if mpl.is_dir():
-            shutil.copytree(mpl, home / ".mplconfig")
-            for path in [home / ".mplconfig", *(home / ".mplconfig").rglob("*")]:
-                os.chown(path, uid, uid)
+    shutil.copytree(course / "submitted" / job.student / assignment, submitted, symlinks=True)
+    (scratch / "autograded" / job.student).mkdir(parents=True)
     job.scratch = scratch
     return scratch
 
@@ -1136,38 +578,15 @@ def _worker_main(job, assignment, settings):
         env = dict(settings["env"])
         env["COURSEKIT_SANDBOX"] = job.marker
         os.environ.update(env)
-        kernel_home = scratch / "home"
         uid = settings["uid"] + job.slot if settings["uid"] is not None else None
-        kernel_env = {
-            "COURSEKIT_SANDBOX": job.marker,
-            "TMPDIR": str(kernel_home / "tmp"),
-        }
-        if uid is not None:
-            kernel_env.update(
-                {
-                    "HOME": str(kernel_home),
-                    "USER": f"grader{job.slot}",
-                    "LOGNAME": f"grader{job.slot}",
-                    "IPYTHONDIR": str(kernel_home / ".ipython"),
-                    "JUPYTER_CONFIG_DIR": str(kernel_home / ".jupyter"),
-                    "JUPYTER_DATA_DIR": str(kernel_home / ".local" / "share" / "jupyter"),
-                    "MPLCONFIGDIR": str(kernel_home / ".mplconfig"),
-                    "KERAS_HOME": str(kernel_home / ".keras"),
-                    **settings["kernel_env"],
-                }
-            )
-        launch = {
-            "uid": uid,
-            "home": str(kernel_home),
-            "env": kernel_env,
-            "limits": {"core": 0, "fsize": 4 * 1024**3, **({"nproc": 4096} if uid else {})},
-        }
-        os.environ[_LAUNCH_ENV] = json.dumps(launch)
-        os.environ[_GUARD_ENV] = json.dumps(
+        os.environ[SETTINGS_ENV] = json.dumps(
             {
-                "deny": settings["deny"] + [str(scratch)],
-                "allow": [str(scratch / "autograded" / job.student), str(kernel_home)],
-                "report": str(scratch / "guard"),
+                "uid": uid,
+                "memory": settings["memory"],
+                "unsafe": settings["unsafe"],
+                "report": str(scratch / "grader"),
+                "box_root": settings["box_root"],
+                "mpl_cache": settings.get("mpl_cache"),
             }
         )
         from nbgrader.apps.autogradeapp import AutogradeApp
@@ -1232,8 +651,8 @@ def _classify_failure(log_text, exit_code):
             "timeout: a cell ran past the cell time limit and the kernel did not respond to "
             "the interrupt"
         )
-    if "the grading guard could not start" in log_text:
-        line = next(x for x in lines if "the grading guard could not start" in x)
+    if "SandboxUnavailable" in log_text:
+        line = next(x for x in reversed(lines) if "SandboxUnavailable" in x)
         return "error", line.strip()[-300:]
     for marker, reason in (
         ("NotJSONError", "a notebook is not valid JSON"),
@@ -1272,28 +691,30 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     batch_dir = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     batch_dir.chmod(0o711)
     try:
-        isolation = {"uid": None, "reason": "isolation was turned off (--no-isolation)"}
-        # The isolation probe and matplotlib's font cache (which only isolated kernels, with
-        # no home of their own, need) are subprocesses: they run on threads while this
-        # process copies the assignment into the template gradebook (the threads are done
-        # before the first worker is forked).
-        may_isolate = options.get("isolate", True) and os.name == "posix" and os.geteuid() == 0
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            probe = (
-                pool.submit(_isolation, batch_dir, jobs) if options.get("isolate", True) else None
-            )
-            fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir) if may_isolate else None
+        unsafe = not options.get("sandbox", True)
+        uid = None
+        if not unsafe and os.geteuid() == 0:
+            uid = _free_uid(0)
+            for slot in range(jobs):
+                _free_uid(slot)
+        if unsafe:
+            isolation = {
+                "sandbox": "none",
+                "uid": None,
+                "reason": "graded with --unsafe-no-sandbox: student code ran without the sandbox",
+            }
+        else:
+            isolation = {"sandbox": "bwrap", "uid": uid, "reason": ""}
+        # matplotlib's font cache takes seconds to build: once per batch, on a thread while
+        # this process copies the assignment into the template gradebook; every sandbox
+        # gets a copy in its home.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir)
             template = batch_dir / "template.db"
             _make_template(main_url, course_id, assignment, template)
             options["source_cells"] = _source_cells(main_url, course_id, assignment)
             extensions = _extensions(main_url, course_id, assignment)
-            if probe is not None:
-                isolation = probe.result()
-            if fonts is not None:
-                fonts.result()
-        kernel_env = {}
-        if isolation["uid"] is not None:
-            kernel_env = _shared_data(batch_dir)
+            fonts.result()
         threads = max(1, (os.cpu_count() or 1) // jobs)
         settings = {
             "env": {
@@ -1304,10 +725,12 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 "TF_NUM_INTRAOP_THREADS": str(threads),
                 "TF_NUM_INTEROP_THREADS": str(min(2, threads)),
             },
-            "uid": isolation["uid"],
-            "kernel_env": kernel_env,
+            "uid": uid,
+            "memory": memory,
+            "unsafe": unsafe,
+            "box_root": str(batch_dir),
+            "mpl_cache": str(batch_dir / "mplconfig"),
             "cell_timeout": options.get("cell_timeout"),
-            "deny": _protected_paths(course),
         }
         _report_progress(progress, {"isolation": isolation, "jobs": jobs, "threads": threads})
         pending = [_Job(student=s) for s in students]
@@ -1318,7 +741,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
 
         def stop(signum, frame):
             for pid, job in list(running.items()):
-                sandbox.kill_tree(pid, job.marker, grace=1.0)
+                processes.kill_tree(pid, job.marker, grace=1.0)
             raise SystemExit(f"coursekit autograde: stopped by signal {signum}")
 
         signal.signal(signal.SIGTERM, stop)
@@ -1328,7 +751,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 job = pending.pop(0)
                 job.slot = free_slots.pop()
                 job.marker = secrets.token_hex(8)
-                _prepare_scratch(job, course, assignment, template, isolation, batch_dir)
+                _prepare_scratch(job, course, assignment, template, batch_dir)
                 job.repairs = _repair_submission(
                     job.scratch / "submitted" / job.student / assignment,
                     job.scratch / "solutions" / assignment,
@@ -1374,7 +797,9 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                     elapsed = time.monotonic() - job.started
                     rss = 0
                     with contextlib.suppress(psutil.Error):
-                        rss = sandbox.tree_rss(pid)
+                        tree = processes.process_tree(pid, job.marker)
+                        rss = processes.tree_rss(pid, job.marker)
+                        rss += bwrap.shared_memory_bytes([p.pid for p in tree])
                     job.peak_rss = max(job.peak_rss, rss)
                     if elapsed > timeout:
                         job.killed = f"timeout: still running after {timeout:g} s (killed)"
@@ -1385,13 +810,13 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                         )
                     if not job.killed:
                         continue
-                    sandbox.kill_tree(pid, job.marker, grace=1.0)
+                    processes.kill_tree(pid, job.marker, grace=1.0)
                     with contextlib.suppress(ChildProcessError):
                         os.waitpid(pid, 0)
                     status = -1
                 del running[pid]
                 free_slots.append(job.slot)
-                sandbox.kill_tree(pid, job.marker, grace=0.5)  # whatever the kernel left behind
+                processes.kill_tree(pid, job.marker, grace=0.5)  # whatever the kernel left behind
                 job.ended = time.monotonic()
                 finished.append((job, os.waitstatus_to_exitcode(status) if status != -1 else -9))
         return results, isolation
@@ -1414,30 +839,6 @@ def _prebuild_matplotlib_cache(batch_dir):
     )
 
 
-def _protected_paths(course):
-    """Paths no grading kernel may open: hidden tests, gradebooks, other students' work."""
-    from .course import REPO_ROOT
-
-    paths = []
-    for root in {Path(course).resolve(), REPO_ROOT}:
-        for name in (
-            "solutions",
-            "submitted",
-            "autograded",
-            "feedback",
-            REPORTS_DIRECTORY,
-            "gradebook.db",
-            "nbgrader_config.py",
-            ".git",
-            "exchange",
-        ):
-            paths.append(str(root / name))
-    url = os.environ.get("COURSEKIT_DB_URL", "")
-    if url.startswith("sqlite:///"):
-        paths.append(str(Path(url[len("sqlite:///") :]).resolve()))
-    return sorted(set(paths))
-
-
 def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolation, review, options):
     """Merge a finished (or killed) worker's results and write its report."""
     scratch = job.scratch
@@ -1457,9 +858,11 @@ def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolatio
     scratch_results = None
     with contextlib.suppress(Exception):
         scratch_results = _read_scratch(scratch / "gradebook.db", assignment, job.student)
-    guards = {}
-    for path in sorted((scratch / "guard").glob("*.json")) if (scratch / "guard").is_dir() else []:
-        guards[path.stem] = json.loads(path.read_text())
+    reports = {}
+    folder = scratch / "grader"
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        with contextlib.suppress(ValueError, OSError):
+            reports[path.stem] = json.loads(path.read_text())
     flags = []
     submitted = course / "submitted" / job.student / assignment
     known = options.get("source_cells", {})
@@ -1470,23 +873,16 @@ def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolatio
         cells = known.get(notebook.stem)
         found = review.review_notebook(notebook, source_cells=cells)
         flags += [f"{notebook.name}: {flag}" for flag in found]
-    execute_seconds = guard_seconds = 0.0
-    for notebook, guard in guards.items():
-        execute_seconds += guard.get("execute_seconds", 0.0)
-        guard_seconds += guard.get("guard_seconds", 0.0)
-        for kind, label in (
-            ("changes", "undone"),
-            ("blocked", "refused"),
-            ("events", "noted"),
-        ):
-            for item in guard.get(kind, []):
-                if kind == "changes" and (item.startswith("during ") or ": data " in item):
-                    continue  # voided tests are listed below; restored data is no concern
-                flags.append(f"{notebook}.ipynb: {label}: {item}")
-        for test, why in guard.get("voided", {}).items():
-            flags.append(f"{notebook}.ipynb: test {test} not counted: {why}")
-        if guard.get("compromised"):
-            flags.append(f"{notebook}.ipynb: grading guard: {guard['compromised']}")
+    for notebook, report in reports.items():
+        if report.get("kernel_died"):
+            flags.append(
+                f"{notebook}.ipynb: the student's kernel died during test {report['kernel_died']}"
+                " (the tests after it got no points)"
+            )
+    if isolation.get("sandbox") == "none":
+        flags.append("graded with --unsafe-no-sandbox: the student's code ran without the sandbox")
+    execute_seconds = sum(report.get("execute_seconds", 0.0) for report in reports.values())
+    call_seconds = sum(report.get("call_seconds", 0.0) for report in reports.values())
     if status == "graded" and scratch_results is None:
         status, reason = "error", "nbgrader recorded no submission"
     needs_review = status != "graded" or bool(flags)
@@ -1511,7 +907,8 @@ def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolatio
         flags=flags,
         seconds=round(seconds, 2),
         execute_seconds=round(execute_seconds, 2),
-        guard_seconds=round(guard_seconds, 2),
+        call_seconds=round(call_seconds, 2),
+        sandbox=isolation.get("sandbox", "bwrap"),
         late_penalty=penalty,
         tests=tests,
     )
@@ -1611,11 +1008,11 @@ def autograde(
     memory=DEFAULT_MEMORY,
     cell_timeout=None,
     db_url=None,
-    isolate=True,
+    unsafe_no_sandbox=False,
     keep_scratch=False,
     on_result=None,
 ):
-    """Autograde the submissions of ``assignment`` in parallel, isolated worker processes.
+    """Autograde the submissions of ``assignment`` in parallel, each in two processes.
 
     Parameters
     ----------
@@ -1630,13 +1027,17 @@ def autograde(
     timeout : float, default=900
         Wall-clock seconds per submission; a submission still running is killed.
     memory : int, default=4 GiB
-        Bytes of resident memory per submission (its worker and kernel together).
+        Bytes of memory per submission: the resident memory of its worker, grader and student
+        processes plus what the sandbox holds in its ``/tmp`` and ``/dev/shm``.
     cell_timeout : int, optional
         Seconds per cell (default: ``Execute.timeout`` from ``nbgrader_config.py``).
     db_url : str, optional
         The gradebook (default: ``$COURSEKIT_DB_URL`` or the course's ``gradebook.db``).
-    isolate : bool, default=True
-        As root, run each kernel as an unprivileged user of its own.
+    unsafe_no_sandbox : bool, default=False
+        Grade even where the sandbox cannot run (no bubblewrap, no user namespaces): the
+        student's code then runs as this user without a sandbox, and every report, the
+        gradebook (flagged) and the export say so. Without it, such a machine raises
+        :class:`coursekit.grader.bwrap.SandboxUnavailable` with the reason.
     keep_scratch : bool, default=False
         Keep the per-submission scratch folders (for debugging).
     on_result : callable, optional
@@ -1647,12 +1048,18 @@ def autograde(
     results : list of SubmissionResult
         One per student, sorted by student.
     isolation : dict
-        ``{"uid": first kernel user id or None, "reason": why kernels are not isolated}``.
+        ``{"sandbox": "bwrap" or "none", "uid": the first sandbox user id (as root) or None,
+        "reason": why there is no sandbox}``.
+
+    Raises
+    ------
+    coursekit.grader.bwrap.SandboxUnavailable
+        When the sandbox cannot run here and ``unsafe_no_sandbox`` is not set.
 
     Examples
     --------
     >>> autograde("a01_perceptron", students=[])
-    ([], {'uid': None, 'reason': 'no submissions'})
+    ([], {'sandbox': 'bwrap', 'uid': None, 'reason': 'no submissions'})
     """
     from .course import _check_assignment, _course_dir
 
@@ -1678,7 +1085,16 @@ def autograde(
                 f"{', '.join(available) or 'none'}."
             )
     if not students:
-        return [], {"uid": None, "reason": "no submissions"}
+        return [], {"sandbox": "bwrap", "uid": None, "reason": "no submissions"}
+    if not unsafe_no_sandbox:
+        try:
+            bwrap.check_available(_free_uid(0) if os.geteuid() == 0 else None)
+        except bwrap.SandboxUnavailable as error:
+            raise bwrap.SandboxUnavailable(
+                f"coursekit autograde will not grade without its sandbox: {error}. Fix that, "
+                "or grade at your own risk with --unsafe-no-sandbox (student code then runs "
+                "as you, with access to everything you can read; every report says so)."
+            ) from None
     options = {
         "assignment": assignment,
         "course_dir": str(course),
@@ -1688,7 +1104,7 @@ def autograde(
         "memory": memory,
         "cell_timeout": cell_timeout,
         "db_url": db_url,
-        "isolate": isolate,
+        "sandbox": not unsafe_no_sandbox,
         "keep_scratch": keep_scratch,
     }
     with tempfile.TemporaryDirectory(prefix="coursekit-batch-") as folder:

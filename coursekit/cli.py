@@ -195,7 +195,7 @@ def _cmd_autograde(args):
         timeout=args.timeout,
         memory=args.memory,
         cell_timeout=args.cell_timeout,
-        isolate=not args.no_isolation,
+        unsafe_no_sandbox=args.unsafe_no_sandbox,
         keep_scratch=args.keep_scratch,
         db_url=args.db_url,
         on_result=on_result,
@@ -216,10 +216,11 @@ def _cmd_autograde(args):
     _print_table(rows, ("student", "score", "max", "late penalty", "status", "flags", "seconds"))
     elapsed = time.perf_counter() - start
     print(f"graded {len(results)} submission(s) in {elapsed:.1f} s with {args.jobs or 'all'} jobs")
-    if isolation.get("uid") is not None:
-        print(f"kernels ran as unprivileged users {isolation['uid']}+ (no access to grading files)")
+    if isolation.get("sandbox") == "none":
+        print(f"WARNING: {isolation.get('reason')}; every submission is flagged")
     else:
-        print(f"kernels ran as this user: {isolation.get('reason')}")
+        who = f" as user ids {isolation['uid']}+" if isolation.get("uid") is not None else ""
+        print(f"student code ran in the bubblewrap sandbox{who}; tests ran in the grader")
     flagged = [r for r in results if r.flagged]
     if flagged:
         print(f"\n{len(flagged)} submission(s) flagged for review (marked in the gradebook):")
@@ -331,10 +332,11 @@ def _parser():
 
     p = sub.add_parser(
         "autograde",
-        help="grade submitted/*/ASSIGNMENT in parallel, isolated workers",
+        help="grade submitted/*/ASSIGNMENT in parallel, student code sandboxed",
         description="Grade every submission of ASSIGNMENT with nbgrader, N at a time, each "
-        "with a time and memory limit, under coursekit's grading guard; record scores in "
-        "the gradebook, reasons and review flags in autograde_reports/ASSIGNMENT/.",
+        "with a time and memory limit; the student's code runs in a bubblewrap sandbox and "
+        "the tests in a separate grader process. Scores go to the gradebook, reasons and "
+        "review flags to autograde_reports/ASSIGNMENT/.",
     )
     p.add_argument("assignment")
     p.add_argument("--jobs", "-j", type=int, help="submissions graded at once (default: cores)")
@@ -342,7 +344,11 @@ def _parser():
     p.add_argument("--timeout", type=float, default=900, help="seconds per submission (900)")
     p.add_argument("--memory", type=_size, default="4G", help="memory per submission (4G)")
     p.add_argument("--cell-timeout", type=int, help="seconds per cell (nbgrader_config.py)")
-    p.add_argument("--no-isolation", action="store_true", help="as root, run kernels as root too")
+    p.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade even where the sandbox cannot run (student code runs as you; flagged)",
+    )
     p.add_argument("--keep-scratch", action="store_true", help="keep the scratch folders")
     p.add_argument("--course", help=course_help)
     p.add_argument("--db-url", help=db_help)

@@ -196,85 +196,53 @@ def test_hidden_lets_passing_blocks_and_interrupts_through():
 
 
 # -- numpy_only --------------------------------------------------------------------------------
-def _numpy_sigmoid(z):
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+# The rule itself is a property of the grading sandbox (a NumPy-only student process has no
+# SciPy, Keras, ... to import): tests/test_grader.py grades submissions that break it. Here:
+# how the check turns the failure into a message, and the route the grader installs.
 
 
-def test_numpy_only_passes_pure_numpy_and_restores_the_profiler():
-    def previous(frame, event, arg):
-        return None
-
-    def many_numpy_functions(X):  # Python-level and C-level NumPy, and a helper of our own
-        X = np.clip(np.asarray(X, dtype=float), -3, 3)
-        rng = np.random.default_rng(0)
-        order = rng.permutation(len(X))
-        norms = np.linalg.norm(X[order], axis=1)
-        return np.einsum("ij,ij->i", X, X), np.unique(norms), _numpy_sigmoid(norms), np.pad(X, 1)
-
-    sys.setprofile(previous)
-    try:
-        with numpy_only(name="sigmoid"):
-            _numpy_sigmoid(np.linspace(-5, 5, 11))
-            many_numpy_functions(np.ones((4, 3)))
-        assert sys.getprofile() is previous
-    finally:
-        sys.setprofile(None)
-    import gc
-
-    assert gc.isenabled()
+def test_numpy_only_runs_the_block_unchanged_outside_grading():
+    with numpy_only(name="sigmoid"):
+        result = 1 / (1 + np.exp(-np.linspace(-5, 5, 11)))
+    assert result.shape == (11,)
 
 
-def test_numpy_only_catches_scipy_special():
-    import scipy.special
-
-    def scipy_sigmoid(z):
-        return scipy.special.expit(z)
-
+@pytest.mark.parametrize(
+    "error",
+    [ModuleNotFoundError("No module named 'scipy'"), NameError("name 'keras' is not defined")],
+)
+def test_numpy_only_names_the_forbidden_package(error):
     with pytest.raises(CheckFailed) as info, numpy_only(name="sigmoid"):
-        scipy_sigmoid(np.zeros(3))
-    assert str(info.value).startswith(
-        "sigmoid must use NumPy only, but it uses scipy.special.expit in scipy_sigmoid. Rewrite"
-    )
-    assert sys.getprofile() is None
+        raise error
+    message = str(info.value)
+    assert message.startswith("sigmoid (or code it calls) must use NumPy only, but it uses ")
+    assert ("scipy" in message) or ("keras" in message)
 
 
-def test_numpy_only_catches_names_imported_from_scipy_and_imports_inside():
-    namespace = {}
-    exec(
-        "from scipy.special import expit\n"
-        "def imported(z):\n    return expit(z)\n"
-        "def local_import(z):\n    import scipy.special\n    return scipy.special.expit(z)\n",
-        namespace,
-    )
-    with pytest.raises(CheckFailed, match="uses expit from scipy.special in imported"):
-        with numpy_only():
-            namespace["imported"](0.0)
-    with pytest.raises(CheckFailed, match="it imports scipy.special. Rewrite"):
-        with numpy_only(name="local_import"):
-            namespace["local_import"](0.0)
+def test_numpy_only_leaves_other_errors_alone():
+    with pytest.raises(NameError, match="signoid"), numpy_only(name="sigmoid"):
+        raise NameError("name 'signoid' is not defined")
 
 
-def test_numpy_only_catches_keras_ops():
-    import coursekit.device
+def test_numpy_only_enters_the_graders_route_and_blames_what_the_cells_could_not_import():
+    import contextlib
 
-    keras = coursekit.device.quiet_tensorflow()
+    from coursekit import grading
 
-    def keras_relu(z):
-        return keras.ops.convert_to_numpy(keras.ops.relu(z))
+    entered = []
 
-    def hidden_keras(z):  # no keras name in the code: found when keras code runs
-        return sys.modules["keras"].ops.relu(z)
+    @contextlib.contextmanager
+    def route():
+        entered.append(True)
+        yield ["scipy"]  # a cell of the student's failed to import scipy
 
-    with pytest.raises(CheckFailed, match="relu must use NumPy only, but it uses keras.ops"):
-        with numpy_only(name="relu"):
-            keras_relu(np.array([-1.0, 2.0]))
-    with pytest.raises(CheckFailed, match=r"but it calls keras\.\S+ in hidden_keras\."):
-        with numpy_only(name="relu"):
-            hidden_keras(np.array([-1.0, 2.0]))
-    with numpy_only(name="relu"):  # NumPy after Keras is loaded is still fine
-        np.maximum(0, np.array([-1.0, 2.0]))
+    grading._numpy_only_route = route
+    try:
+        with pytest.raises(CheckFailed, match="but it uses scipy"), numpy_only(name="tanh"):
+            raise NameError("name 'sigmoid' is not defined")  # defined by that cell
+    finally:
+        grading._numpy_only_route = None
+    assert entered == [True]
 
 
 # -- a real kernel -----------------------------------------------------------------------------
