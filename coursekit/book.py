@@ -321,10 +321,10 @@ def assignment_page(notebook, *, launch=None, root=REPO_ROOT):
         "",
         "## What is graded",
         "",
-        "| part | graded cell | what it checks | points |",
-        "|---|---|---|---:|",
+        "| part | graded cell and what it checks | points |",
+        "|---|---|---:|",
     ]
-    heading, total, hidden_total, writes = "", 0.0, 0.0, []
+    heading, shown_heading, total, hidden_total, writes = "", None, 0.0, 0.0, []
     for cell in cells:
         text = _cell_text(cell)
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -338,16 +338,18 @@ def assignment_page(notebook, *, launch=None, root=REPO_ROOT):
             continue
         points = float(meta.get("points", 0) or 0)
         total += points
+        grade_id = f"`{meta.get('grade_id', '?')}`"
         if meta.get("solution"):
-            what = "your answer, graded by hand"
+            what = f"{grade_id}: your answer, graded by hand"
         elif _only_docstring(text):
-            what, hidden_total = "hidden tests", hidden_total + points
+            what, hidden_total = f"{grade_id}: hidden tests", hidden_total + points
         else:
-            what = "visible test: " + _docstring(text).replace("|", "\\|")
-        part = heading.replace("|", "\\|")
-        lines.append(f"| {part} | `{meta.get('grade_id', '?')}` | {what} | {points:g} |")
+            what = f"{grade_id}: visible test, " + _docstring(text).replace("|", "\\|")
+        part = heading.replace("|", "\\|") if heading != shown_heading else ""
+        shown_heading = heading
+        lines.append(f"| {part} | {what} | {points:g} |")
     lines += [
-        f"| **total** | | {hidden_total:g} of the points come from hidden tests | **{total:g}** |",
+        f"| **total** | {hidden_total:g} of the points come from hidden tests | **{total:g}** |",
         "",
     ]
     if writes:

@@ -30,6 +30,13 @@ __all__ = [
     "plot_filters",
     "plot_feature_maps",
     "html_table",
+    "draw_network",
+    "draw_tlu",
+    "draw_blocks",
+    "draw_sliding_window",
+    "draw_channels",
+    "draw_flow",
+    "model_blocks",
 ]
 
 # Colours for classes 0, 1, 2, ... (matplotlib's tab10, which is colour-blind friendly enough
@@ -1320,3 +1327,739 @@ _SEGMENT_COLORS = (
     "#ff9896",
     "#c5b0d5",
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Conceptual diagrams (chapters 1-12): networks, blocks, sliding windows, flows.
+#
+# They must read in the book's light and dark themes alike: the figure background is
+# transparent, every text sits on a light filled patch in dark ink, and lines are a mid grey
+# that shows on white and on black.
+# ---------------------------------------------------------------------------------------------
+
+_INK = "#1b1b1b"  # text, always on a light patch
+_LINE = "#8c8c8c"  # edges and arrows: visible on white and on black
+_BACK = "#d6604d"  # the backward direction (gradients), a red that reads on both
+_FILLS = {
+    "input": "#c6dbef",
+    "conv": "#9ecae1",
+    "pool": "#fdd0a2",
+    "dense": "#a1d99b",
+    "code": "#fc9272",
+    "up": "#dadaeb",
+    "output": "#fee391",
+    "frozen": "#d9d9d9",
+    "new": "#a1d99b",
+    "step": "#e5e5e5",
+}
+
+
+def _diagram_axes(ax, figsize):
+    fig, ax = _new_axes(_check_ax(ax), figsize)
+    fig.patch.set_alpha(0.0)
+    ax.patch.set_alpha(0.0)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return fig, ax
+
+
+def _label(ax, x, y, text, *, size=9, fill="#f7f7f7", **kwargs):
+    """Dark text on a light rounded patch, readable on any background."""
+    ax.text(
+        x,
+        y,
+        text,
+        ha=kwargs.pop("ha", "center"),
+        va=kwargs.pop("va", "center"),
+        fontsize=size,
+        color=_INK,
+        bbox={"boxstyle": "round,pad=0.25", "facecolor": fill, "edgecolor": "none"},
+        zorder=kwargs.pop("zorder", 5),
+        **kwargs,
+    )
+
+
+def _arrow(ax, start, end, *, color=_LINE, text=None, style="-|>", rad=0.0, width=1.4):
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle=style,
+            mutation_scale=12,
+            color=color,
+            linewidth=width,
+            connectionstyle=f"arc3,rad={rad}",
+            zorder=2,
+        )
+    )
+    if text:
+        middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+        _label(ax, *middle, text, size=8)
+
+
+def _check_sizes(name, sizes):
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"{name} needs at least two layers. Received: {name}={sizes!r}.")
+    return [_check_positive_int(f"{name}[{i}]", size) for i, size in enumerate(sizes)]
+
+
+def draw_network(layer_sizes, *, ax=None, layer_labels=None, max_units=7, dropped=None):
+    """Draw a dense network as a graph: a column of units per layer, every unit connected
+    to every unit of the next layer.
+
+    Layers with more than ``max_units`` units show their first and last units with a
+    vertical ellipsis between them, and their true size in the label below.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        The number of units of every layer, input first, e.g. ``[784, 64, 10]``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure.
+    layer_labels : sequence of str, optional
+        A label per layer (default: "input", "hidden 1", ..., "output" with the sizes).
+    max_units : int
+        The most units drawn in one column.
+    dropped : mapping of int to sequence of int, optional
+        For dropout: for a layer index, the positions (among the drawn units) of the units
+        switched off; they are drawn crossed out and without connections.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_network([784, 64, 10])
+    >>> len(fig.axes)
+    1
+    >>> fig = draw_network([4, 5, 3], dropped={1: [0, 3]})
+    """
+    sizes = _check_sizes("layer_sizes", layer_sizes)
+    max_units = _check_positive_int("max_units", max_units)
+    if max_units < 3:
+        raise ValueError(f"max_units must be at least 3. Received: max_units={max_units}.")
+    if layer_labels is None:
+        names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
+        layer_labels = [f"{name}\n{size:,} units" for name, size in zip(names, sizes, strict=True)]
+    if len(layer_labels) != len(sizes):
+        raise ValueError(
+            f"layer_labels needs one label per layer ({len(sizes)}). "
+            f"Received: {len(layer_labels)} labels."
+        )
+    dropped = {int(k): set(v) for k, v in (dropped or {}).items()}
+    fig, ax = _diagram_axes(ax, (1.9 * len(sizes) + 0.5, 3.6))
+    from matplotlib.patches import Circle
+
+    columns = []
+    for x, size in enumerate(sizes):
+        shown = min(size, max_units)
+        ys = np.linspace(shown - 1, 0, shown) - (shown - 1) / 2
+        ys = ys * min(0.55, 3.4 / max(shown - 1, 1))
+        gap = shown - 2 if size > max_units else None  # where the ellipsis goes
+        columns.append([(x * 1.8, float(y)) for y in ys])
+        for i, (cx, cy) in enumerate(columns[-1]):
+            if i == gap:
+                _label(ax, cx, cy, "⋮", size=10)
+                continue
+            kind = "input" if x == 0 else ("output" if x == len(sizes) - 1 else "dense")
+            off = i in dropped.get(x, ())
+            ax.add_patch(
+                Circle(
+                    (cx, cy),
+                    0.17,
+                    facecolor="none" if off else _FILLS[kind],
+                    edgecolor=_LINE,
+                    linewidth=1.2,
+                    zorder=3,
+                )
+            )
+            if off:
+                ax.plot([cx - 0.12, cx + 0.12], [cy - 0.12, cy + 0.12], color=_BACK, lw=1.5)
+                ax.plot([cx - 0.12, cx + 0.12], [cy + 0.12, cy - 0.12], color=_BACK, lw=1.5)
+        _label(ax, x * 1.8, -2.35, layer_labels[x], size=8)
+    for x in range(len(sizes) - 1):
+        gap_a = min(sizes[x], max_units) - 2 if sizes[x] > max_units else None
+        gap_b = min(sizes[x + 1], max_units) - 2 if sizes[x + 1] > max_units else None
+        for i, a in enumerate(columns[x]):
+            for j, b in enumerate(columns[x + 1]):
+                if i == gap_a or j == gap_b:
+                    continue
+                if i in dropped.get(x, ()) or j in dropped.get(x + 1, ()):
+                    continue
+                ax.plot([a[0], b[0]], [a[1], b[1]], color=_LINE, lw=0.6, alpha=0.7, zorder=1)
+    ax.set_xlim(-0.7, 1.8 * (len(sizes) - 1) + 0.7)
+    ax.set_ylim(-2.8, 2.0)
+    return fig
+
+
+def draw_tlu(weights, bias, *, ax=None, input_names=None, activation="step"):
+    """Draw a threshold logic unit: inputs, weighted edges, the sum and the activation.
+
+    Parameters
+    ----------
+    weights : sequence of float
+        One weight per input.
+    bias : float
+        The bias $b$ added to the weighted sum.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure.
+    input_names : sequence of str, optional
+        The inputs' names (default ``x1``, ``x2``, ...).
+    activation : str
+        The activation's name, written in its box ("step" draws the step function).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_tlu([1.0, 1.0], -1.5)
+    """
+    weights = [float(w) for w in np.ravel(weights)]
+    if not weights:
+        raise ValueError("weights needs at least one weight. Received: weights=[].")
+    names = list(input_names or [f"$x_{i + 1}$" for i in range(len(weights))])
+    if len(names) != len(weights):
+        raise ValueError(
+            f"input_names needs one name per weight ({len(weights)}). Received: {names!r}."
+        )
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    fig, ax = _diagram_axes(ax, (6.4, 2.6))
+    ys = np.linspace(0.9, -0.9, len(weights)) if len(weights) > 1 else np.zeros(1)
+    for name, w, y in zip(names, weights, ys, strict=True):
+        ax.add_patch(Circle((0, y), 0.22, facecolor=_FILLS["input"], edgecolor=_LINE, zorder=3))
+        ax.text(0, y, name, ha="center", va="center", color=_INK, fontsize=10, zorder=4)
+        _arrow(ax, (0.25, y), (2.05, 0.0))
+        _label(ax, 1.0, y * 0.55 + 0.08, f"$w = {w:g}$", size=8)
+    ax.add_patch(Circle((2.3, 0), 0.28, facecolor=_FILLS["dense"], edgecolor=_LINE, zorder=3))
+    ax.text(2.3, 0, r"$\Sigma$", ha="center", va="center", color=_INK, fontsize=13, zorder=4)
+    _label(ax, 2.3, -0.62, f"$z = w^\\top x + b$\n$b = {float(bias):g}$", size=8)
+    _arrow(ax, (2.6, 0), (3.25, 0))
+    ax.add_patch(
+        FancyBboxPatch(
+            (3.3, -0.35),
+            0.9,
+            0.7,
+            boxstyle="round,pad=0.02",
+            facecolor=_FILLS["step"],
+            edgecolor=_LINE,
+            zorder=3,
+        )
+    )
+    if activation == "step":
+        ax.plot([3.4, 3.75, 3.75, 4.1], [-0.2, -0.2, 0.2, 0.2], color=_INK, lw=1.6, zorder=4)
+    else:
+        ax.text(3.75, 0, activation, ha="center", va="center", color=_INK, fontsize=9, zorder=4)
+    _label(ax, 3.75, -0.62, "step(z)" if activation == "step" else activation, size=8)
+    _arrow(ax, (4.25, 0), (4.95, 0))
+    _label(ax, 5.2, 0, r"$\hat y$", size=11)
+    ax.set_xlim(-0.4, 5.6)
+    ax.set_ylim(-1.25, 1.25)
+    return fig
+
+
+def _shape_text(shape):
+    return " × ".join(str(int(s)) for s in shape)
+
+
+def draw_blocks(blocks, *, ax=None, groups=(), cut=None, title=None):
+    """Draw a network as a row of blocks, one per layer, each with its output shape.
+
+    A block's height grows with the spatial size of its output and its width with the
+    number of channels, so a CNN is seen getting smaller and deeper; a vector (a dense
+    layer's output) is a thin bar whose height grows with its length.
+
+    Parameters
+    ----------
+    blocks : sequence of tuple
+        ``(name, shape)`` or ``(name, shape, kind)`` per layer, input first. ``shape`` is
+        the output shape without the batch axis, ``(height, width, channels)`` or ``(n,)``;
+        ``kind`` picks the colour: "input", "conv", "pool", "dense", "code", "up", "output",
+        "frozen" or "new" (default: guessed from the name).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure.
+    groups : sequence of tuple
+        ``(first, last, text)``: a bracket below blocks ``first`` to ``last`` (inclusive).
+    cut : int, optional
+        Draw a dashed "cut" line after block ``cut``.
+    title : str, optional
+        A title above the diagram.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_blocks([("input", (32, 32, 1)), ("conv", (28, 28, 6)), ("dense", (10,))])
+    >>> fig = draw_blocks([("a", (8,)), ("b", (4,))], groups=[(0, 1, "both")], cut=0)
+    """
+    blocks = list(blocks)
+    if not blocks:
+        raise ValueError("blocks needs at least one block. Received: blocks=[].")
+    parsed = []
+    for i, block in enumerate(blocks):
+        if not isinstance(block, Sequence) or len(block) not in (2, 3):
+            raise ValueError(
+                "Every block is (name, shape) or (name, shape, kind). "
+                f"Received: blocks[{i}]={block!r}."
+            )
+        name, shape = str(block[0]), tuple(int(s) for s in block[1])
+        if len(shape) not in (1, 3) or min(shape) < 1:
+            raise ValueError(
+                f"A block's shape is (height, width, channels) or (n,). "
+                f"Received: blocks[{i}] shape={block[1]!r}."
+            )
+        kind = block[2] if len(block) == 3 else _guess_kind(name, i, len(blocks))
+        if kind not in _FILLS:
+            raise ValueError(
+                f"Unknown block kind {kind!r}; use one of {sorted(_FILLS)}. "
+                f"Received: blocks[{i}]={block!r}."
+            )
+        parsed.append((name, shape, kind))
+    from matplotlib.patches import Rectangle
+
+    largest = (
+        max(s[0] for _, s, _ in parsed if len(s) == 3)
+        if any(len(s) == 3 for _, s, _ in parsed)
+        else 1
+    )
+    longest = max((s[0] for _, s, _ in parsed if len(s) == 1), default=1)
+    fig, ax = _diagram_axes(ax, (min(11.5, max(6.0, 0.8 * len(parsed) + 0.8)), 3.4))
+    x = 0.0
+    centres = []
+    for name, shape, kind in parsed:
+        if len(shape) == 3:
+            height = 0.5 + 2.0 * np.sqrt(shape[0] / largest)
+            width = 0.12 + 0.16 * np.log2(shape[2] + 1)
+        else:
+            height = 0.4 + 2.1 * np.sqrt(shape[0] / longest)
+            width = 0.14
+        ax.add_patch(
+            Rectangle(
+                (x, -height / 2),
+                width,
+                height,
+                facecolor=_FILLS[kind],
+                edgecolor=_LINE,
+                linewidth=1.0,
+                zorder=3,
+            )
+        )
+        centre = x + width / 2
+        centres.append((centre, x, x + width))
+        ax.text(
+            centre,
+            1.42,
+            name,
+            ha="center",
+            va="bottom",
+            rotation=35,
+            fontsize=7.5,
+            color=_INK,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "#f7f7f7", "edgecolor": "none"},
+            zorder=5,
+        )
+        ax.text(
+            centre,
+            -1.42,
+            _shape_text(shape),
+            ha="center",
+            va="top",
+            rotation=90,
+            fontsize=7,
+            color=_INK,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "#f7f7f7", "edgecolor": "none"},
+            zorder=5,
+        )
+        x += width + 0.55
+    for (_, _, right), (_, left, _) in zip(centres, centres[1:], strict=False):
+        _arrow(ax, (right + 0.03, 0), (left - 0.03, 0), width=1.0)
+    for first, last, text in groups:
+        if not 0 <= first <= last < len(parsed):
+            raise ValueError(
+                f"A group spans blocks first..last of 0..{len(parsed) - 1}. "
+                f"Received: ({first}, {last}, {text!r})."
+            )
+        a, b = centres[first][1], centres[last][2]
+        ax.plot([a, a, b, b], [-2.55, -2.65, -2.65, -2.55], color=_LINE, lw=1.2)
+        _label(ax, (a + b) / 2, -2.95, text, size=8)
+    if cut is not None:
+        if not 0 <= cut < len(parsed) - 1:
+            raise ValueError(
+                f"cut must be the index of a block before the last ({len(parsed) - 1}). "
+                f"Received: cut={cut}."
+            )
+        at = (centres[cut][2] + centres[cut + 1][1]) / 2
+        ax.plot([at, at], [-1.35, 1.35], color=_BACK, lw=1.6, ls="--", zorder=4)
+        _label(ax, at, 1.25, "cut", size=8, fill="#fddbc7")
+    if title:
+        _label(ax, x / 2, 2.75, title, size=9.5)
+    ax.set_xlim(-0.3, x - 0.25)
+    ax.set_ylim(-3.25, 3.05 if title else 2.6)
+    ax.set_aspect("auto")
+    return fig
+
+
+def _guess_kind(name, index, count):
+    lowered = name.lower()
+    if index == 0 or "input" in lowered:
+        return "input"
+    for key, kind in (
+        ("transpose", "up"),
+        ("up", "up"),
+        ("pool", "pool"),
+        ("conv", "conv"),
+        ("code", "code"),
+        ("flatten", "dense"),
+        ("dense", "dense"),
+    ):
+        if key in lowered:
+            return kind
+    return "output" if index == count - 1 else "dense"
+
+
+def draw_sliding_window(input_size, kernel_size, *, stride=1, padding=0, position=(0, 0), ax=None):
+    """Draw a kernel sliding over a padded input, and the output cell it computes.
+
+    Parameters
+    ----------
+    input_size : int
+        The height (= width) of the input, without padding.
+    kernel_size : int
+        The height (= width) of the kernel.
+    stride : int
+        The step of the kernel, in pixels.
+    padding : int
+        Rows and columns of zeros added on every side.
+    position : tuple of int
+        The output cell (row, column) whose window is highlighted.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_sliding_window(5, 3, stride=2, padding=1, position=(1, 2))
+    """
+    n = _check_positive_int("input_size", input_size)
+    k = _check_positive_int("kernel_size", kernel_size)
+    s = _check_positive_int("stride", stride)
+    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
+        raise ValueError(f"padding must be an integer >= 0. Received: padding={padding!r}.")
+    p = int(padding)
+    if k > n + 2 * p:
+        raise ValueError(
+            f"The kernel (kernel_size={k}) does not fit the padded input "
+            f"(input_size + 2 * padding = {n + 2 * p})."
+        )
+    out = (n + 2 * p - k) // s + 1
+    row, col = (int(v) for v in position)
+    if not (0 <= row < out and 0 <= col < out):
+        raise ValueError(
+            f"position must be an output cell, each index in 0..{out - 1}. "
+            f"Received: position={position!r}."
+        )
+    from matplotlib.patches import Rectangle
+
+    fig, ax = _diagram_axes(ax, (7.0, 3.6))
+    size = n + 2 * p
+    for i in range(size):
+        for j in range(size):
+            pad = not (p <= i < p + n and p <= j < p + n)
+            ax.add_patch(
+                Rectangle(
+                    (j, size - 1 - i),
+                    1,
+                    1,
+                    facecolor="#ececec" if pad else _FILLS["input"],
+                    edgecolor=_LINE,
+                    linewidth=0.8,
+                    hatch="//" if pad else None,
+                    zorder=1,
+                )
+            )
+            if pad:
+                ax.text(
+                    j + 0.5,
+                    size - 0.5 - i,
+                    "0",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="#555555",
+                    zorder=2,
+                )
+    top, left = row * s, col * s
+    ax.add_patch(
+        Rectangle(
+            (left, size - top - k),
+            k,
+            k,
+            facecolor=_FILLS["code"],
+            alpha=0.55,
+            edgecolor=_BACK,
+            linewidth=2.2,
+            zorder=3,
+        )
+    )
+    x0 = size + 2.0
+    offset = (size - out) / 2
+    for i in range(out):
+        for j in range(out):
+            hit = (i, j) == (row, col)
+            ax.add_patch(
+                Rectangle(
+                    (x0 + j, offset + out - 1 - i),
+                    1,
+                    1,
+                    facecolor=_FILLS["code"] if hit else _FILLS["conv"],
+                    edgecolor=_BACK if hit else _LINE,
+                    linewidth=2.0 if hit else 0.8,
+                )
+            )
+    _arrow(
+        ax,
+        (left + k + 0.1, size - top - k / 2),
+        (x0 + col + 0.1, offset + out - 0.5 - row),
+        color=_BACK,
+        rad=-0.2,
+    )
+    _label(
+        ax,
+        size / 2,
+        -0.8,
+        f"input {n} × {n}, padding {p}" + ("  (hatched: zeros)" if p else ""),
+        size=8,
+    )
+    _label(
+        ax,
+        x0 + out / 2,
+        offset - 0.8,
+        f"output {out} × {out}\n⌊({n} + 2·{p} − {k}) / {s}⌋ + 1 = {out}",
+        size=8,
+    )
+    _label(ax, size / 2, size + 0.6, f"kernel {k} × {k}, stride {s}", size=8)
+    ax.set_xlim(-0.5, x0 + out + 0.8)
+    ax.set_ylim(-1.8, size + 1.2)
+    return fig
+
+
+def draw_channels(in_channels, out_channels, *, kernel_size=3, ax=None):
+    """Draw a convolutional layer with P input channels and Q filters: every filter spans
+    all P channels and makes one of the Q output feature maps.
+
+    Parameters
+    ----------
+    in_channels : int
+        P, the channels of the input.
+    out_channels : int
+        Q, the number of filters (the channels of the output).
+    kernel_size : int
+        The height (= width) of every filter.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_channels(3, 4)
+    """
+    P = _check_positive_int("in_channels", in_channels)
+    Q = _check_positive_int("out_channels", out_channels)
+    k = _check_positive_int("kernel_size", kernel_size)
+    if P > 8 or Q > 8:
+        raise ValueError(
+            f"draw_channels draws every map, so at most 8 of each. Received: "
+            f"in_channels={P}, out_channels={Q}."
+        )
+    from matplotlib.patches import Rectangle
+
+    fig, ax = _diagram_axes(ax, (7.6, 3.4))
+    depth = 0.22
+
+    def stack(x, y, count, side, kind):
+        for c in range(count):
+            ax.add_patch(
+                Rectangle(
+                    (x + c * depth, y + c * depth),
+                    side,
+                    side,
+                    facecolor=_FILLS[kind],
+                    edgecolor=_LINE,
+                    linewidth=0.9,
+                    zorder=2 + c,
+                )
+            )
+
+    stack(0, 0.2, P, 2.2, "input")
+    _label(ax, 1.1 + P * depth / 2, -0.45, f"input: P = {P} channels", size=8)
+    ys = np.linspace(2.6, 0.0, Q) if Q > 1 else [1.3]
+    for q, y in enumerate(ys):
+        stack(4.0, y, P, 0.45, "code")
+        _arrow(ax, (2.3 + P * depth, 1.3), (3.95, y + 0.25), width=0.8)
+        _arrow(ax, (4.5 + P * depth, y + 0.25), (6.6, 0.6 + 0.22 * q + 0.4), width=0.8)
+    _label(ax, 4.4, -0.45, f"Q = {Q} filters,\neach {k} × {k} × {P}", size=8)
+    stack(6.7, 0.2, Q, 2.0, "conv")
+    _label(ax, 7.7 + Q * depth / 2, -0.45, f"output: Q = {Q} feature maps", size=8)
+    _label(ax, 4.4, 3.55, f"parameters: ({k}·{k}·{P} + 1)·{Q} = {(k * k * P + 1) * Q}", size=8)
+    ax.set_xlim(-0.3, 9.4 + Q * depth)
+    ax.set_ylim(-1.0, 3.9)
+    return fig
+
+
+def _visible_length(text):
+    """Roughly how many characters a (mathtext) label shows."""
+    import re
+
+    shown = re.sub(r"\\[a-zA-Z]+", "x", text.replace("$", ""))
+    return len(re.sub(r"[{}_^]", "", shown))
+
+
+def draw_flow(steps, *, ax=None, backward=None, loop=None, notes=None):
+    """Draw a computation or an algorithm as a row of boxes joined by arrows.
+
+    Parameters
+    ----------
+    steps : sequence of str
+        The boxes' texts, left to right (Matplotlib mathtext such as ``"$h_\\theta(x)$"``
+        works).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure.
+    backward : sequence of str, optional
+        One text per arrow (``len(steps) - 1``): the same steps are then also joined by
+        arrows from right to left below, in red, labelled with these texts (the backward
+        pass of backpropagation, with the gradients it sends back).
+    loop : str, optional
+        A text for an arrow from the last box back to the first (an iterative algorithm).
+    notes : sequence of str, optional
+        One text per arrow (``len(steps) - 1``), written below it (what happens between two
+        steps).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_flow(["data", "model", "loss"], backward=["dJ/dmodel", "dJ/dloss"])
+    >>> fig = draw_flow(["assign", "update"], loop="until nothing changes")
+    >>> fig = draw_flow(["world", "data"], notes=["who is photographed"])
+    """
+    steps = [str(step) for step in steps]
+    if len(steps) < 2:
+        raise ValueError(f"steps needs at least two boxes. Received: steps={steps!r}.")
+    for name, texts in (("backward", backward), ("notes", notes)):
+        if texts is not None and len(texts) != len(steps) - 1:
+            raise ValueError(
+                f"{name} needs one text per arrow ({len(steps) - 1}). Received: {len(texts)} texts."
+            )
+    length = sum(_visible_length(step) for step in steps)
+    fig, ax = _diagram_axes(
+        ax,
+        (
+            min(11.0, max(5.0, 0.11 * length + 1.0 * len(steps))),
+            2.4 if backward or loop else (1.7 if notes else 1.2),
+        ),
+    )
+    # Box centres from the texts' lengths, so that long boxes keep their arrows visible.
+    widths = [0.3 + 0.1 * _visible_length(step) for step in steps]
+    centres = [0.0]
+    for left, right in zip(widths, widths[1:], strict=False):
+        centres.append(centres[-1] + left / 2 + 0.8 + right / 2)
+    for i, step in enumerate(steps):
+        _label(ax, centres[i], 0, step, size=11, fill=_FILLS["dense" if i else "input"])
+    for i in range(len(steps) - 1):
+        start, end = centres[i] + widths[i] / 2 + 0.05, centres[i + 1] - widths[i + 1] / 2 - 0.05
+        _arrow(ax, (start, 0.12), (end, 0.12))
+        if backward is not None:
+            _arrow(ax, (end, -0.18), (start, -0.18), color=_BACK, rad=-0.35)
+            _label(ax, (start + end) / 2, -0.72, backward[i], size=9, fill="#fddbc7")
+        if notes is not None:
+            _label(ax, (start + end) / 2, -0.45, notes[i], size=8, fill="#fddbc7")
+    middle, last = centres[-1] / 2, centres[-1]
+    if backward is not None:
+        _label(ax, middle, 0.6, "forward pass →", size=9)
+        _label(ax, middle, -1.3, "← backward pass", size=9, fill="#fddbc7")
+    if loop:
+        _arrow(ax, (last, -0.3), (0, -0.3), color=_BACK, rad=-0.18)
+        _label(ax, middle, -1.05, loop, size=9, fill="#fddbc7")
+    ax.set_xlim(-widths[0] / 2 - 0.3, last + widths[-1] / 2 + 0.3)
+    low = -1.55 if backward or loop else (-0.9 if notes else -0.5)
+    ax.set_ylim(low, 0.85 if backward else 0.5)
+    ax.set_aspect("auto")
+    return fig
+
+
+_BLOCK_KINDS = {
+    "Conv2D": "conv",
+    "Conv2DTranspose": "up",
+    "UpSampling2D": "up",
+    "MaxPooling2D": "pool",
+    "AveragePooling2D": "pool",
+    "GlobalAveragePooling2D": "pool",
+    "Flatten": "dense",
+    "Dense": "dense",
+}
+
+
+def model_blocks(model, *, highlight=()):
+    """The blocks of :func:`draw_blocks` for a Keras model: its input and every convolution,
+    pooling, up-sampling, flatten and dense layer, with its output shape.
+
+    Other layers (activations, batch normalisation, dropout, ...) are left out unless they are
+    named in ``highlight``; highlighted layers get the "code" colour. The model's shapes must
+    be known (build it on a fixed input size). Keras is not imported: any object with
+    ``input_shape`` and ``layers`` whose items have ``name`` and ``output.shape`` works.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+    highlight : sequence of str
+        Names of layers to show in the highlight colour.
+
+    Returns
+    -------
+    list of tuple
+        ``(name, shape, kind)`` per block.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Layer
+    >>> conv = Layer(name="conv1", output=Layer(shape=(None, 28, 28, 6)))
+    >>> model = Layer(input_shape=(None, 32, 32, 1), layers=[conv])
+    >>> model_blocks(model, highlight=["conv1"])
+    [('input', (32, 32, 1), 'input'), ('conv1', (28, 28, 6), 'code')]
+    """
+    shape = tuple(model.input_shape[1:])
+    if any(size is None for size in shape):
+        raise ValueError(
+            f"model_blocks needs a model built on a fixed input size. Received: input shape "
+            f"{shape}; rebuild the model with, e.g., keras.Input(shape=(64, 64, 1))."
+        )
+    blocks = [("input", shape, "input")]
+    highlight = set(highlight)
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    for layer in model.layers:
+        kind = _BLOCK_KINDS.get(type(layer).__name__)
+        if layer.name in highlight:
+            kind = "code"
+        if kind is None:
+            continue
+        if dense and layer is dense[-1] and kind == "dense":
+            kind = "output"
+        blocks.append((layer.name, tuple(int(s) for s in layer.output.shape[1:]), kind))
+    return blocks

@@ -362,3 +362,107 @@ def test_html_table_rejects_ragged_input_with_a_clear_message(args, match):
 
     with pytest.raises(ValueError, match=match):
         html_table(*args)
+
+
+# --- conceptual diagrams ----------------------------------------------------------------------
+
+
+def _diagram_calls():
+    from coursekit import plots
+
+    return [
+        lambda: plots.draw_network([784, 64, 10]),
+        lambda: plots.draw_network([784, 256, 256, 10], max_units=8, dropped={1: [0, 3]}),
+        lambda: plots.draw_tlu([1.0, 1.0], -1.5),
+        lambda: plots.draw_blocks([("input", (32, 32, 1)), ("conv1", (28, 28, 6)), ("out", (10,))]),
+        lambda: plots.draw_sliding_window(5, 3, stride=2, padding=1, position=(1, 2)),
+        lambda: plots.draw_channels(3, 4),
+        lambda: plots.draw_flow(["a", "b", "c"], backward=["db", "dc"]),
+        lambda: plots.draw_flow(["a", "b"], loop="again", notes=["step"]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_diagrams_are_transparent_and_write_text_on_light_patches(index):
+    """Diagrams read in the book's light and dark themes: transparent figure and axes, and
+    every text in dark ink on a light patch (or inside a light shape)."""
+    from matplotlib.colors import to_rgba
+
+    fig = _diagram_calls()[index]()
+    assert isinstance(fig, Figure)
+    assert fig.patch.get_alpha() == 0.0
+    for ax in fig.axes:
+        assert ax.patch.get_alpha() == 0.0
+        for text in ax.texts:
+            if not text.get_text().strip():
+                continue
+            red, green, blue, _ = to_rgba(text.get_color())
+            assert red + green + blue <= 1.0 + 1e-9, f"light text {text.get_text()!r}"
+
+
+def test_sliding_window_checks_its_geometry():
+    from coursekit.plots import draw_sliding_window
+
+    with pytest.raises(ValueError, match=r"position must be an output cell, each index in 0..2"):
+        draw_sliding_window(5, 3, stride=2, padding=1, position=(3, 0))
+    with pytest.raises(ValueError, match=r"does not fit the padded input"):
+        draw_sliding_window(2, 5)
+    with pytest.raises(ValueError, match=r"padding must be an integer >= 0. Received: padding=-1"):
+        draw_sliding_window(5, 3, padding=-1)
+
+
+def test_sliding_window_output_size_is_the_formula():
+    from coursekit.plots import draw_sliding_window
+
+    fig = draw_sliding_window(7, 3, stride=2)
+    texts = " ".join(text.get_text() for text in fig.axes[0].texts)
+    assert "output 3 × 3" in texts  # (7 - 3) // 2 + 1
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda p: p.draw_network([10]), r"at least two layers"),
+        (lambda p: p.draw_network([4, 0]), r"layer_sizes\[1\] must be a positive integer"),
+        (lambda p: p.draw_network([4, 3], layer_labels=["a"]), r"one label per layer \(2\)"),
+        (lambda p: p.draw_blocks([("x", (3, 3))]), r"\(height, width, channels\) or \(n,\)"),
+        (lambda p: p.draw_blocks([("x", (3,), "weird")]), r"Unknown block kind 'weird'"),
+        (lambda p: p.draw_blocks([("a", (3,)), ("b", (2,))], cut=1), r"cut must be the index"),
+        (lambda p: p.draw_channels(9, 2), r"at most 8 of each"),
+        (lambda p: p.draw_flow(["a", "b"], backward=["x", "y"]), r"one text per arrow \(1\)"),
+        (lambda p: p.draw_tlu([1.0], 0.0, input_names=["a", "b"]), r"one name per weight"),
+    ],
+)
+def test_diagrams_reject_bad_input_with_the_received_value(call, match):
+    from coursekit import plots
+
+    with pytest.raises(ValueError, match=match):
+        call(plots)
+
+
+def test_model_blocks_matches_keras_shapes():
+    keras = pytest.importorskip("keras")
+    from coursekit.plots import model_blocks
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(32, 32, 1)),
+            keras.layers.Conv2D(6, 5, name="conv1"),
+            keras.layers.BatchNormalization(name="bn1"),
+            keras.layers.Activation("relu", name="relu1"),
+            keras.layers.AveragePooling2D(2, name="pool1"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(10, name="output"),
+        ]
+    )
+    assert model_blocks(model, highlight=["relu1"]) == [
+        ("input", (32, 32, 1), "input"),
+        ("conv1", (28, 28, 6), "conv"),
+        ("relu1", (28, 28, 6), "code"),
+        ("pool1", (14, 14, 6), "pool"),
+        ("flatten", (1176,), "dense"),
+        ("output", (10,), "output"),
+    ]
+    unbuilt = keras.Sequential([keras.Input(shape=(None, None, 1)), keras.layers.Conv2D(2, 3)])
+    with pytest.raises(ValueError, match=r"fixed input size"):
+        model_blocks(unbuilt)
