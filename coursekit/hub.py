@@ -32,7 +32,9 @@ __all__ = [
     "COURSE_ID",
     "HUB_DIR",
     "HubSettings",
+    "SYSTEMD_PROPERTIES",
     "add_hub_parser",
+    "choose_spawner",
     "free_port",
     "gpu_for_user",
     "grader_environment",
@@ -40,20 +42,35 @@ __all__ = [
     "main_hub",
     "make_pre_spawn_hook",
     "proxy_command",
+    "run_idle_culler",
     "settings_environment",
+    "systemd_available",
+    "unenforced_limits_warning",
     "unix_course_groups",
     "user_environment",
 ]
 
+# The hub's files in a course checkout. An installed hub (hub/README.md: /opt/coursekit/src/hub)
+# passes its own folder, the one its jupyterhub_config.py is in, as ``hub_dir``.
 HUB_DIR = REPO_ROOT / "hub"
 # The nbgrader course id (also in nbgrader_config.py and hub/jupyter/common/nbgrader_config.py;
 # a test checks that the three agree).
 COURSE_ID = "deep-learning-in-practice"
-# Per-user Jupyter configuration directories (put on JUPYTER_CONFIG_PATH of the servers):
-# common/ holds the nbgrader exchange settings, student/ switches the instructor tools off.
-_JUPYTER_COMMON = HUB_DIR / "jupyter" / "common"
-_JUPYTER_STUDENT = HUB_DIR / "jupyter" / "student"
+# Per-user Jupyter configuration directories under <hub>/jupyter/ (put on JUPYTER_CONFIG_PATH
+# of the servers): common/ holds what every server shares (nbgrader exchange, terminals,
+# MathJax, no news pop-up), student/ switches the instructor tools off, grader/ lets the
+# formgrader's JupyterLab show the formgrader page in a tab.
 _PROXY_NAME = "configurable-http-proxy"
+# The formgrader service opens JupyterLab with its Formgrader tab (nbgrader's Lab extension
+# opens it for ?formgrader=true): the launcher next to it has the grading terminal, and the
+# formgrader's links open notebooks in Lab.
+FORMGRADER_DEFAULT_URL = "/lab?formgrader=true"
+# systemd properties of every student's server under jupyterhub-systemdspawner, besides the
+# memory and CPU limits (MemoryMax=, CPUQuota=) the spawner derives from the hub's settings.
+SYSTEMD_PROPERTIES = {
+    "MemorySwapMax": "0",  # the memory limit is real memory: no swapping past it
+    "TasksMax": "4096",  # processes and threads; TensorFlow starts ~100 per kernel
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +113,11 @@ class HubSettings:
         server sees every GPU (``COURSEKIT_HUB_GPUS``).
     trial_password : str
         Password of the trial accounts (``COURSEKIT_HUB_TRIAL_PASSWORD``, trial mode only).
+    spawner : {"auto", "systemd", "local"}
+        How students' servers start (``COURSEKIT_HUB_SPAWNER``): ``systemd``, each in a
+        systemd unit with its memory and CPU limits enforced (jupyterhub-systemdspawner);
+        ``local``, as plain processes whose limits are not enforced; ``auto``, systemd when
+        the hub runs as root on a machine booted with systemd, else local.
     """
 
     mode: str = "system"
@@ -115,6 +137,7 @@ class HubSettings:
     cull_timeout: int = 3600
     gpus: tuple = ()
     trial_password: str = ""
+    spawner: str = "auto"
 
 
 _ENV_NAMES = {
@@ -135,6 +158,7 @@ _ENV_NAMES = {
     "cull_timeout": "COURSEKIT_HUB_CULL_TIMEOUT",
     "gpus": "COURSEKIT_HUB_GPUS",
     "trial_password": "COURSEKIT_HUB_TRIAL_PASSWORD",
+    "spawner": "COURSEKIT_HUB_SPAWNER",
 }
 
 
@@ -143,6 +167,12 @@ def _parse_setting(field, text):
     if field == "mode":
         if text not in ("system", "trial"):
             raise ValueError(f"{name} must be 'system' or 'trial'. Received: {name}={text!r}.")
+        return text
+    if field == "spawner":
+        if text not in ("auto", "systemd", "local"):
+            raise ValueError(
+                f"{name} must be 'auto', 'systemd' or 'local'. Received: {name}={text!r}."
+            )
         return text
     if field.endswith("_url"):
         if not text.startswith(("http://", "https://")):
@@ -241,19 +271,25 @@ def _quiet_tf_env():
     return env
 
 
-def user_environment(settings):
+def _jupyter_config_path(hub_dir, *names):
+    return os.pathsep.join(str(Path(hub_dir) / "jupyter" / name) for name in names)
+
+
+def user_environment(settings, hub_dir=HUB_DIR):
     """Environment of a student's single-user server.
 
     Parameters
     ----------
     settings : HubSettings
+    hub_dir : path-like, optional
+        The hub's folder, with ``jupyter/`` in it (default: the checkout's ``hub/``).
 
     Returns
     -------
     dict of str to str
         ``TF_FORCE_GPU_ALLOW_GROWTH=true`` so that several students share a GPU, the
         course's TensorFlow log settings, the exchange location, ``PATH`` with the course's
-        virtual environment first, and ``JUPYTER_CONFIG_PATH`` pointing to ``hub/jupyter/``
+        virtual environment first, and ``JUPYTER_CONFIG_PATH`` pointing to ``jupyter/``
         (nbgrader exchange settings; formgrader and course list switched off for students).
 
     Examples
@@ -267,27 +303,30 @@ def user_environment(settings):
     return {
         **_quiet_tf_env(),
         "COURSEKIT_HUB_EXCHANGE": str(settings.exchange),
-        "JUPYTER_CONFIG_PATH": os.pathsep.join([str(_JUPYTER_STUDENT), str(_JUPYTER_COMMON)]),
+        "JUPYTER_CONFIG_PATH": _jupyter_config_path(hub_dir, "student", "common"),
         "PATH": os.pathsep.join([str(_venv_bin()), "/usr/local/bin", "/usr/bin", "/bin"]),
     }
 
 
-def grader_environment(settings):
+def grader_environment(settings, hub_dir=HUB_DIR):
     """Environment of the formgrader service: the grading environment of coursekit.course.
+
+    Instructors who open the service land in JupyterLab with the formgrader in a tab
+    (:data:`FORMGRADER_DEFAULT_URL`).
 
     Examples
     --------
     >>> env = grader_environment(HubSettings())
     >>> env["COURSEKIT_GRADING"], env["JUPYTERHUB_DEFAULT_URL"]
-    ('1', '/formgrader')
+    ('1', '/lab?formgrader=true')
     """
     return {
         **GRADING_ENV,
         "TF_FORCE_GPU_ALLOW_GROWTH": "true",
         "COURSEKIT_HUB_EXCHANGE": str(settings.exchange),
-        "JUPYTER_CONFIG_PATH": str(_JUPYTER_COMMON),
+        "JUPYTER_CONFIG_PATH": _jupyter_config_path(hub_dir, "grader", "common"),
         "PATH": os.pathsep.join([str(_venv_bin()), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+        "JUPYTERHUB_DEFAULT_URL": FORMGRADER_DEFAULT_URL,
     }
 
 
@@ -369,8 +408,8 @@ def make_pre_spawn_hook(settings):
     return pre_spawn_hook
 
 
-def proxy_command():
-    """The configurable-http-proxy command: ``hub/node_modules`` first, then ``PATH``.
+def proxy_command(hub_dir=HUB_DIR):
+    """The configurable-http-proxy command: ``<hub_dir>/node_modules`` first, then ``PATH``.
 
     Returns
     -------
@@ -381,7 +420,8 @@ def proxy_command():
     FileNotFoundError
         When it is installed in neither place; the message says how to install it.
     """
-    local = HUB_DIR / "node_modules" / ".bin" / _PROXY_NAME
+    hub_dir = Path(hub_dir)
+    local = hub_dir / "node_modules" / ".bin" / _PROXY_NAME
     if local.exists():
         return [str(local)]
     found = shutil.which(_PROXY_NAME)
@@ -390,8 +430,103 @@ def proxy_command():
     raise FileNotFoundError(
         f"{_PROXY_NAME} (JupyterHub's proxy, a Node.js program) was found neither in "
         f"{local.parent} nor on PATH. Install the pinned version with "
-        f"`npm ci --prefix {HUB_DIR}` (needs Node.js >= 18 and npm)."
+        f"`npm ci --prefix {hub_dir}` (needs Node.js >= 18 and npm)."
     )
+
+
+def systemd_available():
+    """Whether servers can be started as systemd units: root, systemd running, systemd-run.
+
+    Examples
+    --------
+    >>> isinstance(systemd_available(), bool)
+    True
+    """
+    return (
+        os.geteuid() == 0
+        and os.path.isdir("/run/systemd/system")  # what sd_booted() checks
+        and shutil.which("systemd-run") is not None
+    )
+
+
+def choose_spawner(settings, systemd=None):
+    """Which spawner the hub uses, and why: ``("systemd" or "local", reason)``.
+
+    Parameters
+    ----------
+    settings : HubSettings
+        ``settings.spawner`` is ``"auto"``, ``"systemd"`` or ``"local"``.
+    systemd : bool, optional
+        Whether systemd can start the servers (default: :func:`systemd_available`).
+
+    Returns
+    -------
+    tuple of (str, str)
+
+    Examples
+    --------
+    >>> choose_spawner(HubSettings(spawner="auto"), systemd=False)[0]
+    'local'
+    >>> choose_spawner(HubSettings(spawner="auto"), systemd=True)[0]
+    'systemd'
+    """
+    if settings.mode == "trial":
+        return "local", "trial mode runs every server as the current user"
+    if settings.spawner == "local":
+        return "local", "COURSEKIT_HUB_SPAWNER=local"
+    if settings.spawner == "systemd":
+        return "systemd", "COURSEKIT_HUB_SPAWNER=systemd"
+    systemd = systemd_available() if systemd is None else systemd
+    if systemd:
+        return "systemd", "the hub runs as root on a machine booted with systemd"
+    return "local", (
+        "systemd cannot start the servers here (the hub must run as root on a machine "
+        "booted with systemd, with systemd-run on PATH)"
+    )
+
+
+def unenforced_limits_warning(settings, reason):
+    """What the hub logs when servers start as plain processes: the limits are not enforced.
+
+    Examples
+    --------
+    >>> print(unenforced_limits_warning(HubSettings(), "COURSEKIT_HUB_SPAWNER=local"))
+    ... # doctest: +ELLIPSIS
+    Memory and CPU limits are NOT enforced (mem_limit=8G, cpu_limit=4.0): ...
+    """
+    return (
+        f"Memory and CPU limits are NOT enforced (mem_limit={settings.mem_limit}, "
+        f"cpu_limit={settings.cpu_limit}): servers start as plain processes because "
+        f"{reason}. One student's server can take all of the machine's memory and cores. "
+        "Run the hub as root under systemd (hub/jupyterhub.service) to enforce them."
+    )
+
+
+def run_idle_culler(argv=None):
+    """Run jupyterhub-idle-culler so that SIGTERM and SIGINT stop it at once.
+
+    The hub stops its services with SIGINT, then SIGTERM, then SIGKILL, waiting 10 and 5
+    seconds in between. The culler relies on Python's default dispositions, which a hub
+    started with those signals ignored (a background job of a script, some supervisors)
+    passes on, and the culler then ignored them until killed. This installs handlers that
+    exit whatever was inherited. ``hub/jupyterhub_config.py`` starts the culler this way.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The culler's options, e.g. ``["--timeout=3600"]`` (default: ``sys.argv[1:]``).
+    """
+    import signal
+
+    from jupyterhub_idle_culler import main
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    sys.argv = ["jupyterhub-idle-culler", *(sys.argv[1:] if argv is None else argv)]
+    main()
 
 
 def free_port(host="127.0.0.1"):
@@ -487,6 +622,12 @@ def _hub_command():
 def _run_hub_args(args):
     if not 0 < args.port < 65536:
         raise ValueError(f"port must be in 1..65535. Received: port={args.port}.")
+    if not (HUB_DIR / "jupyterhub_config.py").is_file():
+        raise FileNotFoundError(
+            f"coursekit hub needs a checkout of the course repository (it runs "
+            f"{HUB_DIR / 'jupyterhub_config.py'}, which an installed coursekit does not "
+            "have). Run it from the checkout's .venv: `.venv/bin/coursekit hub`."
+        )
     settings = _trial_settings(args)
     env = {**os.environ, **settings_environment(settings)}
     command = _hub_command()

@@ -8,12 +8,19 @@ values are checked against the key lists of the chart's values schema (stored be
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import json
+import logging
 import re
 import shlex
+import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -156,7 +163,9 @@ def _load_config(path, monkeypatch, **environ):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(coursekit_hub, "proxy_command", lambda: ["configurable-http-proxy"])
+    monkeypatch.setattr(
+        coursekit_hub, "proxy_command", lambda hub_dir=None: ["configurable-http-proxy"]
+    )
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
 
 
@@ -173,6 +182,7 @@ def test_course_id_agrees(monkeypatch):
 def test_system_config(monkeypatch):
     from jupyterhub.auth import PAMAuthenticator
     from jupyterhub.scopes import _check_scopes_exist
+    from jupyterhub.spawner import LocalProcessSpawner
 
     config = _load_config(
         HUB / "jupyterhub_config.py",
@@ -181,13 +191,14 @@ def test_system_config(monkeypatch):
         COURSEKIT_HUB_CPU_LIMIT="1.5",
         COURSEKIT_HUB_CULL_TIMEOUT="600",
         COURSEKIT_HUB_COURSE_DIR="/srv/grading/course",
+        COURSEKIT_HUB_SPAWNER="local",
     )
     hub = config.JupyterHub
     authenticator = hub.authenticator_class
     assert issubclass(authenticator, PAMAuthenticator)
     assert config.Authenticator.manage_groups is True
     assert config.CourseAuthenticator.allowed_groups == {"students", "instructors"}
-    assert hub.spawner_class == "localprocess"
+    assert issubclass(hub.spawner_class, LocalProcessSpawner)
     spawner = config.Spawner
     assert (spawner.mem_limit, spawner.cpu_limit) == ("2G", 1.5)
     assert spawner.environment["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
@@ -201,13 +212,19 @@ def test_system_config(monkeypatch):
     assert formgrader["user"] == "grader" and formgrader["cwd"] == "/srv/grading/course"
     assert Path(formgrader["command"][0]).exists()
     assert formgrader["environment"]["COURSEKIT_GRADING"] == "1"
+    assert formgrader["environment"]["JUPYTERHUB_DEFAULT_URL"] == "/lab?formgrader=true"
+    grader_config = formgrader["environment"]["JUPYTER_CONFIG_PATH"].split(":")
+    assert [Path(folder).name for folder in grader_config] == ["grader", "common"]
+    student_config = spawner.environment["JUPYTER_CONFIG_PATH"].split(":")
+    assert [Path(folder).name for folder in student_config] == ["student", "common"]
     culler = services["idle-culler"]["command"]
-    assert "--timeout=600" in culler and culler[:3] == [
-        sys.executable,
-        "-m",
-        "jupyterhub_idle_culler",
-    ]
+    assert "--timeout=600" in culler and culler[:2] == [sys.executable, "-c"]
+    assert "run_idle_culler()" in culler[2]
     importlib.metadata.version("jupyterhub-idle-culler")
+
+    (templates,) = hub.template_paths
+    assert (Path(templates) / "home.html").is_file()
+    assert hub.template_vars["instructors_group"] == "instructors"
 
     roles = {role["name"]: role for role in hub.load_roles}
     assert roles["course-instructor"]["groups"] == ["instructors"]
@@ -215,6 +232,41 @@ def test_system_config(monkeypatch):
     assert roles["idle-culler"]["services"] == ["idle-culler"]
     for role in roles.values():
         _check_scopes_exist(role["scopes"])
+
+
+def test_idle_culler_stops_on_sigterm(monkeypatch):
+    """The culler exits at once on SIGTERM, even when the hub passed the signal on ignored."""
+    config = _load_config(HUB / "jupyterhub_config.py", monkeypatch)
+    (culler,) = [s["command"] for s in config.JupyterHub.services if s["name"] == "idle-culler"]
+    with socket.socket() as silent_hub:  # accepts connections, never answers
+        silent_hub.bind(("127.0.0.1", 0))
+        silent_hub.listen()
+        port = silent_hub.getsockname()[1]
+        env = {
+            "JUPYTERHUB_API_TOKEN": "test",
+            "JUPYTERHUB_API_URL": f"http://127.0.0.1:{port}/hub/api",
+            "PATH": "/usr/bin:/bin",
+        }
+
+        def ignore_signals():
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            process = subprocess.Popen(
+                culler, env=env, preexec_fn=ignore_signals, stderr=subprocess.PIPE, text=True
+            )
+            try:
+                time.sleep(3)  # started, waiting for the hub's answer
+                assert process.poll() is None, process.stderr.read()
+                sent = time.monotonic()
+                process.send_signal(signum)
+                assert process.wait(timeout=10) == 0
+                assert time.monotonic() - sent < 2
+            finally:
+                process.kill()
+                process.wait()
+                process.stderr.close()
 
 
 def test_trial_config(monkeypatch, tmp_path):
@@ -247,6 +299,7 @@ def test_trial_mode_needs_a_password():
         ("COURSEKIT_HUB_PUBLIC_URL", "localhost:8000", "must be a URL"),
         ("COURSEKIT_HUB_CPU_LIMIT", "-1", "positive number"),
         ("COURSEKIT_HUB_CULL_TIMEOUT", "1h", "positive number of seconds"),
+        ("COURSEKIT_HUB_SPAWNER", "docker", "'auto', 'systemd' or 'local'"),
     ],
 )
 def test_bad_settings_name_the_value(name, value, message):
@@ -285,10 +338,9 @@ def test_pre_spawn_hook_pins_a_gpu():
 
 
 def test_proxy_missing_says_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(coursekit_hub, "HUB_DIR", tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match=r"npm ci --prefix"):
-        coursekit_hub.proxy_command()
+    with pytest.raises(FileNotFoundError, match=rf"npm ci --prefix {tmp_path}"):
+        coursekit_hub.proxy_command(tmp_path)
 
 
 def test_hub_dry_run(capsys):
@@ -339,6 +391,165 @@ def test_student_servers_hide_instructor_tools():
     assert page["disabledExtensions"]["@jupyter/nbgrader:create-assignment"] is True
 
 
+def test_terminals_keep_the_course_path(monkeypatch):
+    """Terminals start bash without --login, so Debian's /etc/profile cannot reset PATH."""
+    config = _load_config(HUB / "jupyter" / "common" / "jupyter_server_config.py", monkeypatch)
+    shell = config.ServerApp.terminado_settings["shell_command"]
+    assert shell == ["/bin/bash"]
+    # What the terminal then sees: the server's PATH, with the course's commands on it,
+    # where a login shell (Jupyter's default) would have lost them.
+    venv_bin = str(Path(sys.executable).parent)
+    env = {"PATH": f"{venv_bin}:/usr/bin:/bin", "HOME": "/nonexistent"}
+    script = "command -v coursekit nbgrader"
+    kept = subprocess.run([*shell, "-c", script], env=env, capture_output=True, text=True)
+    assert kept.stdout.split() == [f"{venv_bin}/coursekit", f"{venv_bin}/nbgrader"]
+    if "PATH=" in Path("/etc/profile").read_text():  # Debian, Ubuntu
+        login = subprocess.run([*shell, "-l", "-c", script], env=env, capture_output=True)
+        assert login.returncode != 0, "a login shell kept PATH here; the test proves nothing"
+
+
+def test_formgrader_may_be_framed_by_its_lab():
+    """The formgrader's server lets its own JupyterLab show it in a tab; students' do not."""
+    grader = json.loads((HUB / "jupyter" / "grader" / "jupyter_server_config.json").read_text())
+    headers = grader["ServerApp"]["tornado_settings"]["headers"]
+    assert headers == {"Content-Security-Policy": "frame-ancestors 'self'"}
+    student = (HUB / "jupyter" / "student" / "jupyter_server_config.json").read_text()
+    assert "Content-Security-Policy" not in student  # JupyterHub's 'none' stays
+    env = coursekit_hub.grader_environment(coursekit_hub.HubSettings())
+    assert env["JUPYTERHUB_DEFAULT_URL"] == "/lab?formgrader=true"
+    # nbgrader's Lab extension opens the formgrader tab for that query (its router pattern).
+    labextension = Path(sys.prefix) / "share/jupyter/labextensions/@jupyter/nbgrader/static"
+    bundle = "".join(path.read_text() for path in labextension.glob("*.js"))
+    assert "pattern:/(\\?|&)formgrader=true/" in bundle
+
+
+def test_no_news_pop_up():
+    """JupyterLab's announcements plugin (the "Jupyter news" question) is off everywhere."""
+    page = json.loads((HUB / "jupyter" / "common" / "labconfig" / "page_config.json").read_text())
+    (plugin,) = page["disabledExtensions"]
+    assert page["disabledExtensions"][plugin] is True
+    # The plugin of that name exists in the pinned JupyterLab.
+    static = Path(sys.prefix) / "share" / "jupyter" / "lab" / "static"
+    assert any(f'"{plugin}"' in path.read_text() for path in static.glob("jlab_core.*.js"))
+
+
+def test_feedback_mathjax_is_local_and_quiet(monkeypatch, caplog):
+    """Feedback pages load MathJax from the server showing them; no display_data_priority noise."""
+    from nbconvert import HTMLExporter
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    from coursekit.book import MATHJAX_VERSION
+
+    server = _load_config(HUB / "jupyter" / "common" / "jupyter_server_config.py", monkeypatch)
+    (static,) = server.ServerApp.extra_static_paths
+    assert (Path(static) / "mathjax" / "es5" / "tex-chtml.js").is_file()  # npm ci --prefix hub
+    lock = json.loads((HUB / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/mathjax"]["version"] == MATHJAX_VERSION  # the book's
+
+    config = _load_config(HUB / "jupyter" / "common" / "nbgrader_config.py", monkeypatch)
+    converter = GenerateFeedback(config=config)
+    exporter = HTMLExporter(parent=converter, config=converter.config)
+    with caplog.at_level(logging.WARNING):
+        exporter.register_preprocessor(ClearHiddenTests, enabled=True)
+    assert "display_data_priority" not in caplog.text
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$")])
+    grades = {"notebook": "a01", "score": 1, "max_score": 2, "late_penalty": 0}
+    page, _ = exporter.from_notebook_node(notebook, resources={"nbgrader": grades})
+    assert "static/mathjax/es5/tex-chtml.js" in page and "cdnjs" not in page
+    assert "$x^2$" in page and "Score: 1" in page  # still nbgrader's feedback page
+    # The formgrader's own HTML exporter (manual grading) keeps nbgrader's template.
+    assert HTMLExporter(config=converter.config).template_name == "feedback"
+
+
+def _spawner_user(name="nobody"):
+    from jupyterhub.objects import Server
+
+    server = Server(base_url=f"/user/{name}/")
+    return SimpleNamespace(name=name, id=7, url=server.base_url, escaped_name=name, server=server)
+
+
+def test_systemd_spawner_enforces_limits(monkeypatch, tmp_path):
+    """Under systemd each server is a unit with MemoryMax= and CPUQuota=: the systemd-run call."""
+    from jupyterhub.objects import Hub
+    from systemdspawner import SystemdSpawner, systemd
+
+    config = _load_config(
+        HUB / "jupyterhub_config.py",
+        monkeypatch,
+        COURSEKIT_HUB_SPAWNER="systemd",
+        COURSEKIT_HUB_MEM_LIMIT="2G",
+        COURSEKIT_HUB_CPU_LIMIT="1.5",
+        COURSEKIT_HUB_GPUS="0,1",
+    )
+    spawner_class = config.JupyterHub.spawner_class
+    assert issubclass(spawner_class, SystemdSpawner)
+
+    calls, running = [], []
+
+    async def create_subprocess_exec(*argv, **kwargs):
+        calls.append(argv)
+        running.append(True)
+        return SimpleNamespace(wait=lambda: asyncio.sleep(0, result=0))
+
+    async def service_running(unit):
+        return bool(running)
+
+    async def service_failed(unit):
+        return False
+
+    monkeypatch.setattr(systemd, "RUN_ROOT", str(tmp_path))
+    monkeypatch.setattr(systemd.asyncio, "create_subprocess_exec", create_subprocess_exec)
+    monkeypatch.setattr(systemd, "service_running", service_running)
+    monkeypatch.setattr(systemd, "service_failed", service_failed)
+    monkeypatch.setattr(systemd, "get_systemd_version", lambda: 252)
+    user = _spawner_user()
+    spawner = spawner_class(user=user, hub=Hub(), config=config, api_token="t")
+    spawner.server = user.server
+    config.Spawner.pre_spawn_hook(spawner)
+    assert asyncio.run(spawner.start())[0] == "127.0.0.1"
+
+    ((*systemd_run, command),) = calls
+    properties = dict(a.split("=", 2)[1:] for a in systemd_run if a.startswith("--property="))
+    assert systemd_run[:3] == ["systemd-run", "--unit", "jupyter-nobody-singleuser"]
+    assert f"--uid={pwd_uid('nobody')}" in systemd_run
+    assert properties["MemoryMax"] == str(2 * 1024**3)
+    assert properties["CPUQuota"] == "150%"
+    for name, value in {
+        **coursekit_hub.SYSTEMD_PROPERTIES,
+        "PrivateTmp": "yes",
+        "NoNewPrivileges": "yes",
+        "OOMPolicy": "continue",
+    }.items():
+        assert properties[name] == value, name
+    assert "PrivateDevices" not in properties  # the GPUs stay visible
+    assert Path(command).name == "jupyterhub-singleuser"
+    environment = Path(properties["EnvironmentFile"]).read_text()
+    gpu = coursekit_hub.gpu_for_user("nobody", ["0", "1"])
+    assert f"CUDA_VISIBLE_DEVICES={gpu}\n" in environment
+    assert "TF_FORCE_GPU_ALLOW_GROWTH=true\n" in environment
+
+
+def pwd_uid(name):
+    import pwd
+
+    return pwd.getpwnam(name).pw_uid
+
+
+def test_without_systemd_the_hub_says_limits_are_not_enforced(monkeypatch, capsys):
+    from jupyterhub.spawner import LocalProcessSpawner
+
+    monkeypatch.setattr(coursekit_hub, "systemd_available", lambda: False)
+    config = _load_config(HUB / "jupyterhub_config.py", monkeypatch)
+    assert issubclass(config.JupyterHub.spawner_class, LocalProcessSpawner)
+    printed = capsys.readouterr().err
+    assert "Memory and CPU limits are NOT enforced (mem_limit=8G, cpu_limit=4.0)" in printed
+    monkeypatch.setattr(coursekit_hub, "systemd_available", lambda: True)
+    assert coursekit_hub.choose_spawner(coursekit_hub.HubSettings())[0] == "systemd"
+    local = coursekit_hub.HubSettings(spawner="local")
+    assert coursekit_hub.choose_spawner(local) == ("local", "COURSEKIT_HUB_SPAWNER=local")
+
+
 def test_systemd_unit_sets_known_settings():
     unit = (HUB / "jupyterhub.service").read_text()
     names = re.findall(r"^Environment=(\w+)=", unit, flags=re.M)
@@ -355,6 +566,7 @@ def test_pins():
     pinned = package["dependencies"]["configurable-http-proxy"]
     assert re.fullmatch(r"\d+\.\d+\.\d+", pinned)
     assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == pinned
+    assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["mathjax"])
     for line in (REPO / "requirements-hub.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, version = line.split("==")
@@ -550,7 +762,10 @@ def test_formgrader_pod():
     token = env["JUPYTERHUB_API_TOKEN"]["valueFrom"]["secretKeyRef"]
     assert token == {"name": "hub", "key": "hub.services.formgrader.apiToken"}
     assert env["JUPYTERHUB_SERVICE_PREFIX"]["value"] == "/services/formgrader/"
-    assert env["JUPYTER_CONFIG_PATH"]["value"] == "/opt/course/hub/jupyter/common"
+    # The same Jupyter settings and landing page as the one-machine formgrader.
+    local = coursekit_hub.grader_environment(coursekit_hub.HubSettings(), "/opt/course/hub")
+    assert env["JUPYTER_CONFIG_PATH"]["value"] == local["JUPYTER_CONFIG_PATH"]
+    assert env["JUPYTERHUB_DEFAULT_URL"]["value"] == local["JUPYTERHUB_DEFAULT_URL"]
     for name, value in course.GRADING_ENV.items():  # the rest comes from the image
         if name not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND"):
             assert env[name]["value"] == value, name

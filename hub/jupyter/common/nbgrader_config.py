@@ -8,7 +8,9 @@ instructors' course directory the repository's nbgrader_config.py is read after 
 
 import os
 
+import nbgrader
 from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 c = get_config()  # noqa: F821  (injected by traitlets)
 
@@ -36,6 +38,25 @@ class ClearHiddenTestsFromFeedback(ClearHiddenTests):
                     output.traceback = [f"{output.ename}: {output.evalue}"]
         return cell, resources
 
+
+# nbgrader's preprocessors declare nbconvert's `display_data_priority` again, without making
+# it configurable, so every feedback run (each Generate-feedback dialog of the formgrader)
+# warned "Config option `display_data_priority` not recognized by `ClearHiddenTests`" when the
+# HTML exporter passed nbconvert's default for it. Configurable again, the value is taken as
+# nbconvert means it and nothing is logged (GetGrades already declares it so).
+NbGraderPreprocessor.class_traits()["display_data_priority"].tag(config=True)
+
+# Feedback pages load MathJax from the server that shows them (students' servers, the
+# formgrader), not from a CDN: the template coursekit_feedback is nbgrader's feedback page with
+# nbconvert's mathjax macro replaced (nbconvert_templates/coursekit_feedback/mathjax.html.j2).
+# Scoped to GenerateFeedback so that the formgrader's manual-grading pages keep theirs.
+c.GenerateFeedback.HTMLExporter.template_name = "coursekit_feedback"
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(__file__), "nbconvert_templates"),
+    os.path.join(
+        os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"
+    ),
+]
 
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
