@@ -1,11 +1,12 @@
 """End-to-end tests of the course's JupyterHub, run as a user would: over HTTP on loopback.
 
-``test_semester_round_trip`` starts ``hub/jupyterhub_config.py`` in system mode (PAM logins,
-one process per Unix user) with real system users, and drives a whole assignment cycle
-through the hub's REST API, the Jupyter server API of the servers it spawns and nbgrader's
-own exchange and formgrader endpoints. It needs root (creating users, switching to them), as
-CI has; elsewhere it is skipped. ``test_trial_hub`` checks ``coursekit hub`` (trial mode),
-which any user can run.
+``test_semester_round_trip`` installs the hub as hub/README.md does (the course software in a
+prefix without solutions, the course repository as the grader account's private checkout),
+starts ``jupyterhub_config.py`` in system mode (PAM logins, one process per Unix user) with
+real system users, and drives a whole assignment cycle through the hub's REST API, the
+Jupyter server API of the servers it spawns, their terminals and nbgrader's own exchange and
+formgrader endpoints. It needs root (creating users, switching to them), as CI has; elsewhere
+it is skipped. ``test_trial_hub`` checks ``coursekit hub`` (trial mode), which any user can run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import signal
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import uuid
@@ -124,6 +126,20 @@ class HubClient:
         assert reply["success"], reply
         return {a["assignment_id"]: a for a in reply["value"] if a["course_id"] == COURSE_ID}
 
+    def run_in_terminal(self, prefix, command):
+        """Run ``command`` in a new terminal of the server at ``prefix``; return its output.
+
+        The terminal is what JupyterLab's *File > New > Terminal* opens: the server's
+        terminals API, then its websocket, typing the command as a user would.
+        """
+        terminal = self.json("POST", f"{prefix}/api/terminals")["name"]
+        ws_url = self.base_url.replace("http", "ws", 1)
+        ws_url += f"/{prefix}/terminals/websocket/{terminal}"
+        try:
+            return asyncio.run(_type_in_terminal(ws_url, self.token, command))
+        finally:
+            self.request("DELETE", f"{prefix}/api/terminals/{terminal}")
+
     def run_python(self, code):
         """Run ``code`` in a fresh kernel of the user's server; return what it printed."""
         kernel = self.json("POST", f"user/{self.name}/api/kernels", expect=201, json={})
@@ -172,6 +188,30 @@ async def _execute(ws_url, token, code, timeout=120):
         connection.close()
 
 
+async def _type_in_terminal(ws_url, token, command, timeout=120):
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    connection = await websocket_connect(
+        HTTPRequest(ws_url, headers={"Authorization": f"token {token}"})
+    )
+    # Markers around the output, typed split in two so that only the output has them whole.
+    start, end = uuid.uuid4().hex, uuid.uuid4().hex
+    typed = f"echo {start[:8]}''{start[8:]}; {command}; echo {end[:8]}''{end[8:]}\r"
+    await connection.write_message(json.dumps(["stdin", typed]))
+    output = ""
+    try:
+        while end not in output:
+            raw = await asyncio.wait_for(connection.read_message(), timeout)
+            assert raw is not None, f"terminal closed; it printed:\n{output}"
+            kind, *content = json.loads(raw)
+            if kind == "stdout":
+                output += content[0]
+    finally:
+        connection.close()
+    return output.split(start, 1)[1].split(end, 1)[0].replace("\r", "").strip()
+
+
 def _wait_for_hub(base_url, process, log_path):
     deadline = time.monotonic() + HUB_START_TIMEOUT
     while time.monotonic() < deadline:
@@ -184,13 +224,16 @@ def _wait_for_hub(base_url, process, log_path):
     raise AssertionError(f"the hub did not answer:\n{Path(log_path).read_text()[-4000:]}")
 
 
-def _start_hub(settings, log_path, extra_env=None):
+def _start_hub(settings, log_path, extra_env=None, prefix=None):
+    """Start the hub from ``prefix`` (the installed course software) or from this checkout."""
     env = {**os.environ, **coursekit_hub.settings_environment(settings), **(extra_env or {})}
-    command = [
-        str(Path(sys.executable).with_name("jupyterhub")),
-        "-f",
-        str(coursekit_hub.HUB_DIR / "jupyterhub_config.py"),
-    ]
+    if prefix is None:
+        hub, hub_dir = Path(sys.executable).with_name("jupyterhub"), coursekit_hub.HUB_DIR
+    else:
+        hub, hub_dir = prefix / "bin" / "jupyterhub", prefix / "src" / "hub"
+        env.pop("VIRTUAL_ENV", None)
+        env["PATH"] = os.pathsep.join([str(prefix / "bin"), "/usr/sbin", "/usr/bin", "/bin"])
+    command = [str(hub), "-f", str(hub_dir / "jupyterhub_config.py")]
     log = open(log_path, "w")  # noqa: SIM115  (closed with the process)
     process = subprocess.Popen(
         command,
@@ -213,8 +256,9 @@ def _stop_hub(process, state_dir):
     """Stop the hub (it stops the servers, services and proxy it started).
 
     A hub that died on its own leaves its proxy running: that one is stopped by the pid
-    the hub wrote.
+    the hub wrote. Returns the seconds the hub took to stop.
     """
+    started = time.monotonic()
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -222,25 +266,27 @@ def _stop_hub(process, state_dir):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    stopped = time.monotonic() - started
     process.log_file.close()
     proxy_pid = Path(state_dir) / "jupyterhub-proxy.pid"
     with contextlib.suppress(OSError, ValueError):
         pid = int(proxy_pid.read_text().strip())
         if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
             os.kill(pid, signal.SIGTERM)
+    return stopped
 
 
 def _settings(base, **overrides):
-    return coursekit_hub.HubSettings(
-        public_url=f"http://127.0.0.1:{coursekit_hub.free_port()}",
-        hub_url=f"http://127.0.0.1:{coursekit_hub.free_port()}",
-        proxy_api_url=f"http://127.0.0.1:{coursekit_hub.free_port()}",
-        formgrader_url=f"http://127.0.0.1:{coursekit_hub.free_port()}",
-        state_dir=base / "state",
-        course_dir=base / "course",
-        exchange=base / "exchange",
-        **overrides,
-    )
+    values = {
+        "public_url": f"http://127.0.0.1:{coursekit_hub.free_port()}",
+        "hub_url": f"http://127.0.0.1:{coursekit_hub.free_port()}",
+        "proxy_api_url": f"http://127.0.0.1:{coursekit_hub.free_port()}",
+        "formgrader_url": f"http://127.0.0.1:{coursekit_hub.free_port()}",
+        "state_dir": base / "state",
+        "course_dir": base / "course",
+        "exchange": base / "exchange",
+    }
+    return coursekit_hub.HubSettings(**{**values, **overrides})
 
 
 # ------------------------------------------------------------------------ notebooks
@@ -412,30 +458,110 @@ def _world_usable(path):
     return all(folder.stat().st_mode & stat.S_IXOTH for folder in [path, *path.parents])
 
 
+def _install_course_software(prefix):
+    """Install the course software into ``prefix`` as hub/README.md does, without solutions.
+
+    The README builds /opt/coursekit with pip: a virtual environment with the pinned
+    requirements, coursekit installed from the package (``pip install``, not editable) and
+    the hub's files under ``src/hub``. Here the requirements are not downloaded again: they
+    are hard links to this checkout's ``.venv`` (``prefix`` must be on its file system), the
+    console scripts and Jupyter's data are taken from ``.venv`` as pip wrote them, and only
+    coursekit is installed, from a copy of the package's files.
+    """
+    venv = Path(sys.prefix)
+    subprocess.run(
+        [str(Path(sys.executable).resolve()), "-m", "venv", "--without-pip", str(prefix)],
+        check=True,
+    )
+    purelib = Path(sysconfig.get_paths(vars={"base": str(prefix)})["purelib"])
+    purelib.rmdir()
+    subprocess.run(["cp", "-al", sysconfig.get_paths()["purelib"], str(purelib)], check=True)
+    for entry in purelib.iterdir():  # the checkout's editable coursekit
+        if entry.name.startswith(("__editable__", "coursekit-")) and "coursekit" in entry.name:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    source = prefix / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(course.REPO_ROOT / name, source)
+    ignore = shutil.ignore_patterns("__pycache__", "node_modules", ".trial", "k8s")
+    for name in ("coursekit", "hub"):
+        shutil.copytree(course.REPO_ROOT / name, source / name, ignore=ignore)
+    (source / "hub" / "node_modules").symlink_to(coursekit_hub.HUB_DIR / "node_modules")
+    subprocess.run(
+        [str(prefix / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps"]
+        + ["--no-build-isolation", "--no-index", "--no-cache-dir", str(source)],
+        check=True,
+    )
+    shutil.rmtree(source / "build", ignore_errors=True)
+    shebang = f"#!{venv / 'bin' / 'python'}"
+    for script in (venv / "bin").iterdir():
+        target = prefix / "bin" / script.name
+        if target.exists() or not script.is_file():
+            continue
+        with contextlib.suppress(UnicodeDecodeError):
+            text = script.read_text()
+            if text.startswith(shebang + "\n") or text.startswith(shebang + "3\n"):
+                target.write_text(f"#!{prefix / 'bin' / 'python'}\n" + text.split("\n", 1)[1])
+                target.chmod(0o755)
+    for name in ("share", "etc"):  # JupyterLab's assets, kernel spec, server extensions
+        if (venv / name).is_dir():
+            (prefix / name).symlink_to(venv / name)
+
+
+def _clone_course(course_dir, owner):
+    """The grader's course directory: a clone of this repository, private to ``owner``.
+
+    The working tree's nbgrader configuration, coursekit and assignment are copied over the
+    clone's, so that what is tested is what is here, committed or not (nbgrader imports the
+    course directory's coursekit first, and the installed one is built from the working tree).
+    """
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(course.REPO_ROOT), str(course_dir)],
+        check=True,
+    )
+    shutil.copy(course.REPO_ROOT / "nbgrader_config.py", course_dir)
+    shutil.rmtree(course_dir / "coursekit")
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(course.REPO_ROOT / "coursekit", course_dir / "coursekit", ignore=ignore)
+    shutil.rmtree(course_dir / "solutions" / ASSIGNMENT)
+    shutil.copytree(SOURCE_ROOT / ASSIGNMENT, course_dir / "solutions" / ASSIGNMENT)
+    for path in [course_dir, *course_dir.rglob("*")]:
+        os.lchown(path, owner.pw_uid, owner.pw_gid)
+    course_dir.chmod(0o700)
+
+
+def _as_user(name, *command, cwd="/"):
+    """Run ``command`` as the Unix user ``name``; return the completed process."""
+    return subprocess.run(
+        ["runuser", "-u", name, "--", *command], cwd=cwd, capture_output=True, text=True
+    )
+
+
 @pytest.fixture
 def system_hub():
-    """Accounts, course directory, exchange and a running system-mode hub; cleaned up after."""
+    """The hub installed as hub/README.md does, running, with its accounts; cleaned up after."""
     if os.geteuid() != 0:
         pytest.skip("the system-mode hub test needs root: it creates Unix users (CI runs as root)")
-    for tool in ("useradd", "usermod", "userdel", "groupadd", "chpasswd"):
+    for tool in ("useradd", "usermod", "userdel", "groupadd", "chpasswd", "runuser", "git"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not available on this machine")
     coursekit_hub.proxy_command()  # fails with the install command when the proxy is missing
-    for needed in (Path(sys.executable).resolve(), coursekit_hub.HUB_DIR):
+    requirements = Path(sysconfig.get_paths()["purelib"])
+    for needed in (Path(sys.executable).resolve(), requirements, coursekit_hub.HUB_DIR):
         if not _world_usable(needed):
             pytest.fail(
                 f"{needed} cannot be used by other users (a folder above it lacks o+x), so "
                 "the students' servers could not run the course's Python. Create .venv from "
                 "an interpreter every user can run (Debian: /usr/bin/python3.11, e.g. "
                 "`rm -rf .venv && make PYTHON=/usr/bin/python3.11 test`) and keep the course "
-                "where other users can read it (e.g. /srv/course)."
+                "where other users can read it."
             )
     source = SOURCE_ROOT / ASSIGNMENT / NOTEBOOK
     assert source.is_file(), f"{source} is missing"
 
     accounts = Accounts()
     base = Path(tempfile.mkdtemp(prefix="coursekit-hub-e2e-"))
-    process = None
+    process = prefix = None
     try:
         base.chmod(0o755)
         accounts.group(STUDENTS_GROUP)
@@ -445,37 +571,45 @@ def system_hub():
         for name in STUDENTS:
             accounts.user(name, [STUDENTS_GROUP])
 
-        settings = _settings(base, grader_user=GRADER, cull_timeout=3600)
+        # What hub/README.md installs: the software every user runs, without solutions ...
+        prefix = Path(tempfile.mkdtemp(prefix=".hub-e2e-", dir=sys.prefix)) / "coursekit"
+        prefix.parent.chmod(0o755)
+        _install_course_software(prefix)
+        # ... and the course repository, only in the grader's home (mode 0700).
+        settings = _settings(
+            base,
+            grader_user=GRADER,
+            cull_timeout=3600,
+            course_dir=Path(grader.pw_dir) / "course",
+        )
+        Path(grader.pw_dir).chmod(0o700)
+        _clone_course(settings.course_dir, grader)
         settings.state_dir.mkdir(mode=0o700)
         settings.exchange.mkdir()
         settings.exchange.chmod(0o1777)  # like /tmp: everyone may create, nobody may delete
-        # The instructors' course directory: the repository's nbgrader config and the
-        # assignment's source, owned by the grader account and private to it.
-        course_dir = settings.course_dir
-        (course_dir / "solutions").mkdir(parents=True)
-        shutil.copy(course.REPO_ROOT / "nbgrader_config.py", course_dir)
-        shutil.copytree(SOURCE_ROOT / ASSIGNMENT, course_dir / "solutions" / ASSIGNMENT)
-        for path in [course_dir, *course_dir.rglob("*")]:
-            os.chown(path, grader.pw_uid, grader.pw_gid)
-        course_dir.chmod(0o700)
 
         log_path = base / "jupyterhub.log"
         started = time.monotonic()
-        process = _start_hub(settings, log_path)
+        process = _start_hub(settings, log_path, prefix=prefix)
         yield {
             "settings": settings,
             "passwords": accounts.passwords,
             "source": source,
             "log": log_path,
             "started": started,
+            "prefix": prefix,
+            "process": process,
         }
     finally:
         if process is not None:
-            _stop_hub(process, settings.state_dir)
+            stop_seconds = _stop_hub(process, settings.state_dir)
+            print(f"the hub stopped in {stop_seconds:.1f} s")
             if os.environ.get("COURSEKIT_HUB_TEST_LOG"):
                 print(Path(log_path).read_text()[-20000:])
         accounts.remove()
         shutil.rmtree(base, ignore_errors=True)
+        if prefix is not None:
+            shutil.rmtree(prefix.parent, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------ the tests
@@ -486,8 +620,10 @@ def test_semester_round_trip(system_hub):
     settings = system_hub["settings"]
     passwords = system_hub["passwords"]
     source = system_hub["source"]
+    prefix = system_hub["prefix"]
     url = settings.public_url
     formgrader = "services/formgrader/formgrader/api"
+    installed = [str(prefix / "bin" / "coursekit"), str(prefix / "bin" / "nbgrader")]
 
     # A wrong password is refused; the hub's groups follow the Unix groups.
     assert not HubClient(url, "alice", "not-her-password").logged_in
@@ -497,6 +633,35 @@ def test_semester_round_trip(system_hub):
     assert instructor.logged_in and alice.logged_in and bob.logged_in
     assert instructor.json("GET", "hub/api/user")["groups"] == [INSTRUCTORS_GROUP]
     assert alice.json("GET", "hub/api/user")["groups"] == [STUDENTS_GROUP]
+
+    # The hub's home page shows the instructors (only) where grading happens.
+    home = instructor.session.get(f"{url}/hub/home", timeout=30)
+    assert 'id="coursekit-grading"' in home.text and 'href="/services/formgrader/"' in home.text
+    assert "New &rarr; Terminal" in home.text
+    assert 'id="coursekit-grading"' not in alice.session.get(f"{url}/hub/home", timeout=30).text
+    # The formgrader service opens JupyterLab with the formgrader in a tab (its links then open
+    # notebooks in Lab); Lab may frame the formgrader's pages, which students' servers forbid.
+    landing = instructor.request("GET", "services/formgrader/")
+    assert landing.status_code == 200
+    assert landing.url.startswith(f"{url}/services/formgrader/lab?formgrader=true")
+    page = instructor.request("GET", "services/formgrader/formgrader/manage_assignments")
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    # Its terminal (the launcher's, File > New > Terminal) runs coursekit and nbgrader, in
+    # the course directory: the guide's grading steps work as written.
+    grading_terminal = instructor.run_in_terminal(
+        "services/formgrader", "command -v coursekit nbgrader; pwd"
+    )
+    assert grading_terminal.splitlines() == [*installed, str(settings.course_dir)]
+    # The roster gives the students their names (the formgrader showed "None, None").
+    roster = settings.course_dir / "roster.csv"
+    roster.write_text("id,first_name,last_name,email\nalice,Alice,Liddell,\nbob,Bob,Dylan,\n")
+    os.chown(roster, pwd.getpwnam(GRADER).pw_uid, pwd.getpwnam(GRADER).pw_gid)
+    imported = instructor.run_in_terminal(
+        "services/formgrader", "nbgrader db student import roster.csv"
+    )
+    assert "Error" not in imported, imported
+    students = {s["id"]: s for s in instructor.json("GET", f"{formgrader}/students")}
+    assert (students["alice"]["first_name"], students["alice"]["last_name"]) == ("Alice", "Liddell")
 
     # The instructor releases the assignment through the formgrader service.
     for step in ("assign", "release"):
@@ -509,8 +674,27 @@ def test_semester_round_trip(system_hub):
     model = alice.start_server()
     assert model["servers"][""]["ready"]
     assert alice.request("GET", "user/alice/formgrader").status_code == 404
-    whoami = alice.run_python("import getpass, os; print(getpass.getuser(), os.getuid())")
-    assert whoami.split() == ["alice", str(pwd.getpwnam("alice").pw_uid)]
+    whoami = alice.run_python(
+        "import getpass, os, coursekit; print(getpass.getuser(), os.getuid(), coursekit.__file__)"
+    )
+    user, uid, coursekit_file = whoami.split()
+    assert [user, uid] == ["alice", str(pwd.getpwnam("alice").pw_uid)]
+    assert coursekit_file.startswith(str(prefix) + "/"), coursekit_file  # the installed one
+    # Her terminal finds the course's commands (`coursekit doctor` as the student guide says).
+    assert alice.run_in_terminal("user/alice", "command -v coursekit nbgrader").splitlines() == (
+        installed
+    )
+    # Her JupyterLab: no "Jupyter news" pop-up, no instructor tools, not framable; MathJax
+    # for the feedback pages comes from her own server.
+    lab = alice.request("GET", "user/alice/lab")
+    assert lab.headers["Content-Security-Policy"].startswith("frame-ancestors 'none'")
+    config_data = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', lab.text, re.S)
+    disabled = json.loads(config_data.group(1))["disabledExtensions"]
+    assert "@jupyterlab/apputils-extension:announcements" in disabled
+    assert "@jupyter/nbgrader:formgrader" in disabled
+    mathjax = alice.request("GET", "user/alice/static/mathjax/es5/tex-chtml.js")
+    served = coursekit_hub.HUB_DIR / "node_modules" / "mathjax" / "es5" / "tex-chtml.js"
+    assert mathjax.status_code == 200 and mathjax.content == served.read_bytes()
     assert ASSIGNMENT in alice.assignments()
     fetched = alice.assignments("fetch", assignment_id=ASSIGNMENT)
     assert fetched[ASSIGNMENT]["status"] == "fetched"
@@ -564,6 +748,8 @@ def test_semester_round_trip(system_hub):
         heading = rf"{ASSIGNMENT}\s*\(Score:\s*{expected}\s*/\s*{score}\)"
         assert re.search(heading, text), f"{student.name}'s feedback: {text[:3000]}"
         assert "HIDDEN TESTS" not in text
+        # Formulas are typeset by MathJax from the student's server, not from a CDN.
+        assert "static/mathjax/es5/tex-chtml.js" in page and "cdnjs" not in page
         # No hidden test's code in the notebook's cells, nor quoted by a traceback.
         code, errors = _feedback_parts(page)
         quoted = [
@@ -611,6 +797,31 @@ print(json.dumps(result))
     }
     # Nor can he use alice's server.
     assert bob.request("GET", "user/alice/api/contents").status_code in (403, 404)
+
+    # The solutions and hidden tests are only in the grader's course directory, a private
+    # checkout: a student can read neither its files nor its git history, and the software
+    # the students run holds no solutions.
+    solution = f"solutions/{ASSIGNMENT}/{NOTEBOOK}"
+    course_dir = str(settings.course_dir)
+    assert (settings.course_dir / ".git").is_dir() and (settings.course_dir / solution).is_file()
+    for command in (
+        ["cat", f"{course_dir}/{solution}"],
+        ["git", "-C", course_dir, "show", f"HEAD:{solution}"],
+        ["ls", f"{course_dir}/.git"],
+    ):
+        done = _as_user("alice", *command)
+        assert done.returncode != 0 and "HIDDEN TESTS" not in done.stdout, (command, done)
+    found = [
+        os.path.join(folder, name)
+        for folder, folders, files in os.walk(prefix)
+        for name in folders + files
+        if name in ("solutions", ".git") or name == NOTEBOOK
+    ]
+    assert not found, found
+    log = system_hub["log"].read_text()
+    if not coursekit_hub.systemd_available():
+        # No systemd here: servers are plain processes, and the hub says so.
+        assert "Memory and CPU limits are NOT enforced" in log
     print(f"hub round trip: {time.monotonic() - system_hub['started']:.1f} s")
 
 
