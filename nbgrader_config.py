@@ -17,7 +17,7 @@ from nbgrader.preprocessors import (
 )
 
 from coursekit.grader.execute import TwoProcessExecute
-from coursekit.feedback import HideHiddenTestOutputs, ScoreSummary
+from coursekit.feedback import HideHiddenTestOutputs, NeutraliseStudentMarkers, ScoreSummary
 
 c = get_config()  # noqa: F821  (injected by traitlets)
 
@@ -84,6 +84,7 @@ c.LateSubmissionPlugin.penalty_method = "none"
 # test, never the source, printed output or expected values of hidden tests (nbgrader's
 # default feedback shows the whole autograded notebook, hidden tests included).
 c.GenerateFeedback.preprocessors = [
+    NeutraliseStudentMarkers,  # first: a marker a student typed must not break nbgrader
     GetGrades,
     HideHiddenTestOutputs,
     ClearHiddenTests,

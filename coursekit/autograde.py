@@ -1161,7 +1161,30 @@ def autograde(
     return sorted(results, key=lambda r: r.student), isolation
 
 
-def collect(assignment, *, course_dir=None, source=None, update=False):
+def _read_timestamps(path):
+    """``{student: timestamp text}`` from a CSV with the columns ``student`` and ``timestamp``."""
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not {"student", "timestamp"} <= set(rows[0]):
+        raise ValueError(
+            f"{path} must have the columns 'student' and 'timestamp' (as your learning-"
+            f"management system recorded the submission). Received columns: {sorted(rows[0])}."
+        )
+    stamps = {}
+    for row in rows:
+        when = datetime.datetime.fromisoformat(row["timestamp"].strip())
+        if when.tzinfo is None:
+            raise ValueError(
+                f"{path}: the timestamp {row['timestamp']!r} of {row['student']!r} has no time "
+                "zone; write it as ISO 8601 with an offset, e.g. 2026-03-01T23:59:00+01:00."
+            )
+        stamps[row["student"].strip()] = when.astimezone(datetime.UTC)
+    return stamps
+
+
+def collect(assignment, *, course_dir=None, source=None, update=False, timestamps=None):
     """Collect submissions into ``submitted/STUDENT/ASSIGNMENT``.
 
     Parameters
@@ -1176,6 +1199,10 @@ def collect(assignment, *, course_dir=None, source=None, update=False):
         collects from nbgrader's exchange (the JupyterHub set-up).
     update : bool, default=False
         Replace submissions collected before.
+    timestamps : path-like, optional
+        With ``source``: a CSV (``student,timestamp``) of the submission times the learning-
+        management system recorded. Without it, the time of collection is the submission
+        time.
 
     Returns
     -------
@@ -1191,9 +1218,10 @@ def collect(assignment, *, course_dir=None, source=None, update=False):
 
     Notes
     -----
-    A submission from ``source`` keeps its ``timestamp.txt`` when it has one (nbgrader's
-    format); otherwise the newest modification time of its notebooks becomes the submission
-    time, which is what late penalties are computed from.
+    Late penalties are computed from the submission time, so it is never taken from a file
+    the student wrote: a ``timestamp.txt`` (or any file's modification time) inside a
+    submission from ``source`` is ignored, and replaced by the time in ``timestamps`` or,
+    without it, the time of collection.
     """
     from .course import _check_assignment, _course_dir, nbgrader_command
 
@@ -1210,6 +1238,8 @@ def collect(assignment, *, course_dir=None, source=None, update=False):
     source = Path(source)
     if not source.is_dir():
         raise FileNotFoundError(f"source={str(source)!r} is not a folder of student folders.")
+    recorded = _read_timestamps(timestamps) if timestamps else {}
+    now = datetime.datetime.now(tz=datetime.UTC)
     collected = []
     for folder in sorted(p for p in source.iterdir() if p.is_dir()):
         student = folder.name
@@ -1220,11 +1250,10 @@ def collect(assignment, *, course_dir=None, source=None, update=False):
             continue
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(folder, target, ignore=_ignore_checkpoints, symlinks=False)
-        stamp = target / "timestamp.txt"
-        if not stamp.is_file():
-            newest = max(p.stat().st_mtime for p in target.rglob("*.ipynb"))
-            when = datetime.datetime.fromtimestamp(newest, tz=datetime.UTC)
-            stamp.write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+        stamp = target / "timestamp.txt"  # the student's own, if any, is replaced
+        stamp.unlink(missing_ok=True)
+        when = recorded.get(student, now)
+        stamp.write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         collected.append((student, target))
     return collected
 

@@ -151,7 +151,11 @@ def _cmd_collect(args):
     from .autograde import collect
 
     collected = collect(
-        args.assignment, course_dir=_course_arg(args), source=args.source, update=args.update
+        args.assignment,
+        course_dir=_course_arg(args),
+        source=args.source,
+        update=args.update,
+        timestamps=args.timestamps,
     )
     for student, path in collected:
         print(f"collected {student}: {path}")
@@ -266,15 +270,28 @@ def _cmd_feedback(args):
             print(f"wrote {path.relative_to(root)}")
     for student in done["missing"]:
         print(f"no feedback for {student}: no autograded submission")
+    for student, why in done["failed"].items():
+        print(f"no feedback for {student}: nbgrader failed on it ({why})", file=sys.stderr)
     if done["leaks"]:
         for path, line in done["leaks"]:
             print(f"DELETED {path}: it contained hidden-test code ({line!r})", file=sys.stderr)
         return 1
     if args.release:
-        course.nbgrader_command(
-            ["release_feedback", args.assignment], course_dir=_course_arg(args), capture=False
+        from .feedback import release_feedback
+
+        released, held = release_feedback(
+            args.assignment,
+            course_dir=_course_arg(args),
+            students=args.student,
+            reviewed=args.reviewed or (),
         )
-    return 0
+        print(f"released feedback to {len(released)} student(s)")
+        if held:
+            print(
+                f"held back {len(held)} flagged submission(s): {', '.join(held)}. Look at them "
+                "(coursekit review) and release with --release --reviewed STUDENT."
+            )
+    return 1 if done["failed"] else 0
 
 
 def _cmd_export(args):
@@ -327,6 +344,11 @@ def _parser():
         help="copy DIR/STUDENT/*.ipynb (e.g. an LMS download) instead of nbgrader's exchange",
     )
     p.add_argument("--update", action="store_true", help="replace submissions collected before")
+    p.add_argument(
+        "--timestamps",
+        metavar="CSV",
+        help="with --from: student,timestamp as the LMS recorded them (default: now)",
+    )
     p.add_argument("--course", help=course_help)
     p.set_defaults(func=_cmd_collect)
 
@@ -365,7 +387,15 @@ def _parser():
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument(
-        "--release", action="store_true", help="then release it through nbgrader's exchange"
+        "--release",
+        action="store_true",
+        help="then release it through nbgrader's exchange (flagged submissions held back)",
+    )
+    p.add_argument(
+        "--reviewed",
+        action="append",
+        metavar="STUDENT",
+        help="with --release: a flagged student you have reviewed; release theirs too",
     )
     p.add_argument("--course", help=course_help)
     p.add_argument("--db-url", help=db_help)

@@ -10,8 +10,16 @@ of this module (configured in ``nbgrader_config.py``) and then checks every file
   hidden tests and printed them);
 - :class:`ScoreSummary` puts a table at the top: every test, its points and, when it failed,
   the first line of its message;
+- :class:`NeutraliseStudentMarkers` runs first: a hidden-test marker (``BEGIN HIDDEN
+  TESTS``) that a student typed into a cell of their own is defused, so that no student's
+  text can make nbgrader fail on their notebook;
 - :func:`check_feedback` scans the generated HTML for any line of a hidden test and deletes a
   file that contains one (it never has, unless a preprocessor is switched off).
+
+:func:`generate_feedback` runs nbgrader once for the whole class and, if that fails, once per
+student, so that one submission nbgrader cannot convert never costs anyone else their
+feedback. :func:`release_feedback` releases only the feedback of submissions that are not
+flagged for review, unless the instructor names the flagged ones after looking at them.
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ from pathlib import Path
 # HideHiddenTestOutputs and ScoreSummary are built on first use (they import nbgrader).
 __all__ = [
     "check_feedback",
+    "flagged_students",
     "generate_feedback",
     "hidden_test_lines",
+    "release_feedback",
 ]
 
 _HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
@@ -33,6 +43,7 @@ _REMOVED = "[removed by coursekit: text from a hidden test]"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _TRACEBACK_PREFIX = re.compile(r"^\s*(-*>)?\s*\d+\s")
 _MARKER = re.compile(r"(BEGIN|END) HIDDEN TESTS")
+_STUDENT_MARKER = re.compile(r"(BEGIN|END)(\s+)HIDDEN(\s+)TESTS", re.I)
 
 
 def hidden_test_lines(sources, *, min_length=12):
@@ -118,6 +129,20 @@ def _make_classes():
     from nbgrader import utils
 
     base = _preprocessor_base()
+
+    class NeutraliseStudentMarkers(base):
+        """Feedback preprocessor: defuse hidden-test markers in cells that are not tests.
+
+        Test cells come from the instructor (autograding restores them); in every other
+        cell, a ``BEGIN HIDDEN TESTS`` / ``END HIDDEN TESTS`` is the student's text and
+        becomes ``BEGIN-HIDDEN-TESTS (as typed)``.
+        """
+
+        def preprocess_cell(self, cell, resources, index):
+            if utils.is_grade(cell):
+                return cell, resources
+            cell.source = _STUDENT_MARKER.sub(r"\1-HIDDEN-TESTS (as typed)", cell.source)
+            return cell, resources
 
     class HideHiddenTestOutputs(base):
         """Feedback preprocessor: hidden-test cells show only their failure message.
@@ -219,7 +244,7 @@ def _make_classes():
             nb.cells.insert(0, summary)
             return nb, resources
 
-    return HideHiddenTestOutputs, ScoreSummary
+    return HideHiddenTestOutputs, ScoreSummary, NeutraliseStudentMarkers
 
 
 _CLASSES = None
@@ -227,10 +252,11 @@ _CLASSES = None
 
 def __getattr__(name):  # the preprocessors import nbgrader, so they are built on first use
     global _CLASSES
-    if name in ("HideHiddenTestOutputs", "ScoreSummary"):
+    names = ("HideHiddenTestOutputs", "ScoreSummary", "NeutraliseStudentMarkers")
+    if name in names:
         if _CLASSES is None:
             _CLASSES = _make_classes()
-        return _CLASSES[0] if name == "HideHiddenTestOutputs" else _CLASSES[1]
+        return _CLASSES[names.index(name)]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -297,7 +323,7 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     -------
     dict
         ``{"files": [paths written], "leaks": [(path, line)], "missing": [students without
-        an autograded submission]}``.
+        an autograded submission], "failed": {student: nbgrader's last error line}}``.
 
     Examples
     --------
@@ -321,18 +347,76 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     for path in sorted((course / "solutions" / assignment).glob("*.ipynb")):
         sources += [cell.source for cell in nbformat.read(path, as_version=4).cells]
     lines = hidden_test_lines(sources)
-    files, leaks = [], []
+    files, leaks, failed = [], [], {}
     todo = [s for s in wanted if s in graded]
-    if todo:
-        calls = [[]] if len(todo) == len(graded) else [[f"--student={s}"] for s in todo]
-        for extra in calls:
-            nbgrader_command(
-                ["generate_feedback", assignment, "--force", *extra],
-                course_dir=course,
-                db_url=db_url,
-            )
+    everyone = [[]] if len(todo) == len(graded) else [[f"--student={s}" for s in todo]]
+    for extra in everyone if todo else []:
+        done = nbgrader_command(
+            ["generate_feedback", assignment, "--force", *extra],
+            course_dir=course,
+            db_url=db_url,
+            check=False,
+        )
+        if done.returncode != 0:  # one student at a time: nobody else pays for one failure
+            for student in todo:
+                one = nbgrader_command(
+                    ["generate_feedback", assignment, "--force", f"--student={student}"],
+                    course_dir=course,
+                    db_url=db_url,
+                    check=False,
+                )
+                if one.returncode != 0:
+                    log = ((one.stdout or "") + (one.stderr or "")).strip().splitlines()
+                    errors = [line for line in log if "Error" in line or "ERROR" in line]
+                    failed[student] = (errors or log or ["nbgrader failed"])[-1][-300:]
     for student in todo:
+        if student in failed:
+            continue
         folder = course / "feedback" / student / assignment
         leaks += check_feedback(folder, lines)
         files += sorted(p for p in folder.rglob("*") if p.is_file())
-    return {"files": files, "leaks": leaks, "missing": missing}
+    return {"files": files, "leaks": leaks, "missing": missing, "failed": failed}
+
+
+def flagged_students(assignment, *, course_dir=None):
+    """Students whose submission of ``assignment`` is flagged for review (reports of autograde)."""
+    from .autograde import read_reports
+
+    reports = read_reports(assignment, course_dir=course_dir)
+    return sorted(name for name, result in reports.items() if result.flagged)
+
+
+def release_feedback(assignment, *, course_dir=None, students=None, reviewed=()):
+    """Release feedback to the students through nbgrader's exchange, flagged ones held back.
+
+    Parameters
+    ----------
+    assignment : str
+        The assignment name.
+    course_dir : path-like, optional
+        The course directory (default: the repository root).
+    students : list of str, optional
+        Only these students (default: every student with feedback).
+    reviewed : iterable of str
+        Flagged students whose submission the instructor has looked at: their feedback is
+        released too.
+
+    Returns
+    -------
+    (released, held) : (list of str, list of str)
+    """
+    from .course import _course_dir, nbgrader_command
+
+    course = _course_dir(course_dir)
+    with_feedback = sorted(
+        p.parent.name for p in (course / "feedback").glob(f"*/{assignment}") if p.is_dir()
+    )
+    wanted = with_feedback if students is None else [s for s in students if s in with_feedback]
+    flagged = set(flagged_students(assignment, course_dir=course)) - set(reviewed)
+    held = [s for s in wanted if s in flagged]
+    released = [s for s in wanted if s not in flagged]
+    for student in released:
+        nbgrader_command(
+            ["release_feedback", assignment, f"--student={student}"], course_dir=course
+        )
+    return released, held

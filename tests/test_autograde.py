@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import textwrap
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import nbformat
 import pytest
@@ -287,6 +287,36 @@ def test_cli_collect_from_a_folder(tiny, tmp_path, capsys):
     assert stamp.read_text().endswith("UTC")
     assert "collected gus" in capsys.readouterr().out
     shutil.rmtree(course_dir / "submitted" / "gus")
+
+
+def test_collect_never_takes_the_submission_time_from_the_student(tiny, tmp_path):
+    """A timestamp.txt the student wrote (an early time: no late penalty) is replaced."""
+    course_dir, _, _ = tiny
+    download = tmp_path / "lms"
+    for student in ("hal", "ivy"):
+        (download / student).mkdir(parents=True)
+        nbformat.write(_tiny_notebook(), download / student / f"{TINY}.ipynb")
+        (download / student / "timestamp.txt").write_text("2000-01-01 00:00:00.000000 UTC")
+    before = datetime.now(tz=UTC)
+    autograde.collect(TINY, course_dir=course_dir, source=download)
+    for student in ("hal", "ivy"):
+        text = (course_dir / "submitted" / student / TINY / "timestamp.txt").read_text()
+        when = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f %Z").replace(tzinfo=UTC)
+        assert when >= before - timedelta(seconds=1), text  # the time of collection
+    recorded = tmp_path / "times.csv"
+    recorded.write_text("student,timestamp\nhal,2026-03-01T23:59:00+01:00\n")
+    autograde.collect(
+        TINY, course_dir=course_dir, source=download, update=True, timestamps=recorded
+    )
+    text = (course_dir / "submitted" / "hal" / TINY / "timestamp.txt").read_text()
+    assert text == "2026-03-01 22:59:00.000000 UTC"  # what the LMS recorded
+    recorded.write_text("student,timestamp\nhal,2026-03-01 23:59\n")
+    with pytest.raises(ValueError, match="no time zone"):
+        autograde.collect(
+            TINY, course_dir=course_dir, source=download, update=True, timestamps=recorded
+        )
+    for student in ("hal", "ivy"):
+        shutil.rmtree(course_dir / "submitted" / student)
 
 
 # -- export and late penalties -----------------------------------------------------------

@@ -1,14 +1,18 @@
 """The attack suite: submissions that try to cheat or break autograding, on a01_perceptron.
 
-Every attack in ``tests/attacks`` is graded by ``coursekit autograde`` in one batch (the two
-that must be killed, in a second batch with short limits) and must get exactly the outcome
-written down for it: the score its code deserves, the status and reason, and the review
-flags. The controls (reference, untouched, wrong-but-well-formed) are graded beside them, so
-the batch is seen to go on. Then: feedback for every attack shows no hidden-test line,
-re-grading is idempotent and keeps manual scores, and the reference scores the same again.
+Every attack in ``tests/attacks`` is graded by ``coursekit autograde`` (student code in the
+sandbox, tests in the grader) in one batch (the ones that must be killed, in a second batch
+with short limits) and must get exactly the outcome written down for it: the score its code
+deserves, the status and reason, the review flags, what its own cells found. The controls
+(reference, untouched, wrong-but-well-formed) are graded beside them, so the batch is seen to
+go on. Then: no process an attack started outlives grading, nothing is left in /dev/shm,
+feedback is generated for everyone and shows no hidden-test line, re-grading is idempotent
+and keeps manual scores, and the reference scores the same again.
 """
 
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 from attacks import ASSIGNMENT, ATTACKS, write_submissions
@@ -69,11 +73,9 @@ def _expected_score(expect, results):
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_attack_gets_exactly_what_its_code_deserves(attack_run, attack):
-    _, results, isolation = attack_run
+    course_dir, results, _ = attack_run
     result = results[attack.name]
     expect = dict(attack.expect)
-    if isolation["uid"] is not None:
-        expect.update(attack.isolated)
     summary = f"{attack.name} ({attack.description}): {result}"
     if "status" in expect:
         assert result.status == expect["status"], summary
@@ -92,6 +94,44 @@ def test_attack_gets_exactly_what_its_code_deserves(attack_run, attack):
     if attack.category != "control":
         assert result.score <= results["reference"].score
     assert result.max_score == 36.0
+    notebooks = course_dir / "autograded" / attack.name / ASSIGNMENT
+    text = "".join(p.read_text() for p in notebooks.glob("*.ipynb")) if notebooks.is_dir() else ""
+    for shown in expect.get("output", []):
+        assert shown in text, f"{attack.name}: its output lacks {shown!r}"
+    for hidden_text in expect.get("absent", []):
+        assert hidden_text not in text, f"{attack.name}: {hidden_text!r} reached the notebook"
+
+
+def test_no_process_outlives_grading_and_no_shared_memory_is_left(attack_run):
+    import psutil
+
+    sleepers = [
+        p.info
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if (p.info.get("cmdline") or [None])[-1] in ("4242", "4243")
+    ]
+    assert not sleepers, sleepers
+    assert not list(Path("/dev/shm").glob("coursekit-attack*"))
+
+
+def test_hidden_tests_never_reach_the_student_process(attack_run):
+    """No file or output the student side produced holds a line of a hidden test."""
+    from coursekit.feedback import hidden_test_lines
+
+    course_dir, results, _ = attack_run
+    source = course_dir / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    cells = json.loads(source.read_text())["cells"]
+    lines = hidden_test_lines("".join(cell["source"]) for cell in cells)
+    for name in results:
+        notebook = course_dir / "autograded" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        if not notebook.is_file():
+            continue
+        for cell in json.loads(notebook.read_text())["cells"]:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                continue  # the test cells themselves (the grader's, restored by nbgrader)
+            shown = json.dumps(cell.get("outputs", []))
+            leaked = [line for line in lines if len(line) >= 20 and line in shown]
+            assert not leaked, f"{name}: a student cell's output shows {leaked[0]!r}"
 
 
 def test_controls_and_the_rest_of_the_batch(attack_run):
@@ -125,10 +165,13 @@ def test_feedback_never_shows_hidden_tests(attack_run):
     written = {path.parts[-3] for path in done["files"] if path.suffix == ".html"}
     graded = {name for name, r in results.items() if r.status == "graded"}
     assert graded <= written | set(done["missing"])
+    assert not done["failed"], done["failed"]  # the feedback breaker broke nobody's
     text = course_dir / "feedback" / "read_hidden_tests" / ASSIGNMENT / f"{ASSIGNMENT}.html"
     page = text.read_text()
     assert "refused" in page  # the reads failed, and the student sees that they did
     assert "BEGIN HIDDEN TESTS" not in page
+    breaker = course_dir / "feedback" / "feedback_breaker" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert "HIDDEN-TESTS (as typed)" in breaker.read_text()
 
 
 def test_regrading_is_idempotent_and_keeps_manual_scores(attack_run):

@@ -9,9 +9,11 @@ For each assignment it writes ``3 * copies`` synthetic submissions (the referenc
 the untouched release, and a partly wrong one: the reference with every other solution cell
 replaced by the released stub) into two fresh course folders, then in one run:
 
-1. grades them with plain ``nbgrader autograde`` (nbgrader's own Execute, one submission at
-   a time: the course configuration with ``GuardedExecute.guard = False``);
-2. grades them with ``coursekit autograde --jobs N`` (parallel workers, guard, limits);
+1. grades them with plain ``nbgrader autograde`` and nbgrader's own Execute (one process per
+   notebook, no sandbox, one submission at a time: the course configuration with
+   ``TwoProcessExecute`` replaced by ``nbgrader.preprocessors.Execute``);
+2. grades them with ``coursekit autograde --jobs N`` (parallel workers, the student's cells
+   in the bubblewrap sandbox, the tests in the grader, limits);
 3. grades the reference ``runs`` more times with coursekit (two copies per run) and checks
    that every test of every run got the same score (determinism).
 
@@ -106,8 +108,12 @@ def _course(folder, assignment, copies, *, plain):
     shutil.copy(REPO / "nbgrader_config.py", folder)
     if plain:
         with open(folder / "nbgrader_config.py", "a") as handle:
-            handle.write("\n# benchmark baseline: nbgrader's own Execute\n")
-            handle.write("c.GuardedExecute.guard = False\n")
+            handle.write("\n# benchmark baseline: nbgrader's own Execute, one process, no sandbox\n")
+            handle.write("from nbgrader.preprocessors import Execute as _PlainExecute\n\n")
+            handle.write(
+                "c.Autograde.autograde_preprocessors = "
+                "[_PlainExecute, *c.Autograde.autograde_preprocessors[1:]]\n"
+            )
     shutil.copytree(REPO / "solutions" / assignment, folder / "solutions" / assignment)
     release = folder / "release"
     course.release(assignment, course_dir=folder, release_dir=release)
@@ -210,8 +216,8 @@ def main(argv=None):
                 "max": round(max(overhead), 2),
                 "meaning": "worker wall time minus notebook execution (kernel start included)",
             },
-            "guard_checks_seconds_per_submission": round(
-                statistics.median(r.guard_seconds for r in results), 2
+            "interface_seconds_per_submission": round(
+                statistics.median(r.call_seconds for r in results), 2
             ),
             "execute_seconds_median": round(
                 statistics.median(r.execute_seconds for r in results), 2
@@ -269,7 +275,7 @@ def _write_markdown(record, path):
         "(reference, untouched, partly wrong) per assignment.",
         "",
         "| assignment | submissions | plain nbgrader s/subm. | coursekit s/subm. | speed-up "
-        "| overhead s/subm. (median, max) | guard checks s | scores agree | deterministic "
+        "| overhead s/subm. (median, max) | grading interface s | scores agree | deterministic "
         "| load before → after |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -283,7 +289,7 @@ def _write_markdown(record, path):
             f"| {name} | {entry['submissions']} | {entry['plain_seconds_per_submission']} "
             f"| {entry['coursekit_seconds_per_submission']} | {entry['speedup']}× "
             f"| {overhead['median']}, {overhead['max']} "
-            f"| {entry['guard_checks_seconds_per_submission']} | {entry['scores_agree']} "
+            f"| {entry['interface_seconds_per_submission']} | {entry['scores_agree']} "
             f"| {same} | {entry['load_average_before']} → {entry['load_average_after']} |"
         )
     total = record.get("total")

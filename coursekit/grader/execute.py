@@ -416,8 +416,9 @@ class StudentClient:
 
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         with contextlib.suppress(psutil.Error, AttributeError):
-            for child in [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]:
-                if "ipykernel_launcher" in " ".join(child.cmdline()):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                line = child.cmdline()  # the kernel itself, not bwrap (whose arguments name it)
+                if line[:1] and "python" in Path(line[0]).name and "ipykernel_launcher" in line:
                     child.send_signal(2)
                     return
 
@@ -449,8 +450,9 @@ class StudentClient:
     def _result(self, name, args, kwargs, reply, folder):
         folder.arguments = {**dict(enumerate(args)), **kwargs}
         if "error" in reply:
-            raise StudentError(f"the call of {name} failed in the student process: "
-                               f"{reply['error']}")
+            raise StudentError(
+                f"the call of {name} failed in the student process: {reply['error']}"
+            )
         for key, tree in dict(reply.get("changed", {})).items():
             target = kwargs.get(key) if key in kwargs else None
             if target is None and key.isdigit() and int(key) < len(args):

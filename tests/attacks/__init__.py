@@ -9,10 +9,12 @@ function returning zeros of the right shape: what code that is wrong but well-fo
   ("reference", "blank", "wrong"), or "<=wrong" (at most what ``wrong`` earns);
 - ``status``: the autograding status (graded, timeout, memory, kernel-died, error);
 - ``flags`` / ``reason``: substrings that the review flags / the reason must contain;
-- ``isolated``: entries of ``expect`` that differ when the kernels run as an unprivileged user
-  (``coursekit autograde`` as root with a world-readable Python, as on CI).
+- ``output``: text that the student's own cells printed into the autograded notebook (what
+  the attack found); ``absent``: text that must appear in no autograded notebook.
 
-The instructor guide (book/guide_grading.md) has the same table in words.
+The student's cells run in a sandboxed process and the tests in the grader's: most attacks
+simply change nothing the tests look at, and earn exactly what their honest code earns. The
+instructor guide (book/guide_grading.md) has the same table in words.
 """
 
 from __future__ import annotations
@@ -56,8 +58,6 @@ class Attack:
     build: object  # callable(folder: Path) -> None, writes the submission into folder
     expect: dict = field(default_factory=dict)
     batch: int = 1  # attacks in batch 2 are killed on purpose (short time/memory limits)
-    # what changes in ``expect`` when kernels run as an unprivileged user (as root on CI)
-    isolated: dict = field(default_factory=dict)
 
 
 # -- building blocks -------------------------------------------------------------------
@@ -192,25 +192,111 @@ ip.showtraceback = lambda *args, **kwargs: None
 ip.events.register("pre_run_cell", lambda *args: None)
 """
 
-GUARD_ATTACKS = """
-# (e) go after coursekit's guard: find it, forge its replies, silence it
-import gc
+FORGE_REPLIES = """
+# (lying objects) take over the grading interface inside the student process: forge replies
+# that point the grader at files outside the message folder, at links, at unsafe models
+import json, os
+import coursekit.grader.student as bridge
+
+_real_handle = bridge.handle
+
+
+def _forged(namespace, path):
+    _real_handle(namespace, path)
+    reply_path = os.path.join(path, "reply.json")
+    reply = json.load(open(reply_path))
+    if "value" in reply:  # every call: "the value is this file"
+        os.symlink("/etc/passwd", os.path.join(path, "aLINK.npy"))
+        reply["value"] = {"$": "ndarray", "file": "aLINK.npy"}
+        reply["shared"] = [[[], "x", ["arg", 0], "x"]] * 3
+        reply["changed"] = {"0": {"$": "ndarray", "file": "../../../etc/shadow"}}
+    os.remove(reply_path)
+    json.dump(reply, open(reply_path, "w"))
+
+
+bridge.handle = _forged
+"""
+
+LYING_OBJECTS = """
+# (lying objects) values that claim to equal anything, arrays that lie about themselves
 import sys
+import numpy
 
-import coursekit.sandbox as sandbox
 
-for attempt in (
-    lambda: gc.get_referrers(sandbox.install_guard),
-    lambda: gc.get_objects(),
-    lambda: sys._current_frames(),
-    lambda: sys.addaudithook(lambda event, args: None),
-    lambda: sys.audit("coursekit.guard", "check", 10**9, "[]", "0" * 64),
-):
+class Liar:
+    def __eq__(self, other):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return numpy.zeros(3)
+
+
+class LyingArray(numpy.ndarray):
+    def __eq__(self, other):
+        return numpy.ones(numpy.shape(other), dtype=bool)
+
+
+def _lie(like):
+    frames = []
+    frame = sys._getframe()
+    while frame is not None:  # (b) walk the stack for the grader's expected values
+        frames.append(frame.f_code.co_name)
+        frame = frame.f_back
+    print("FRAMES SEEN:", frames)
+    return numpy.asarray(like, dtype=float).view(LyingArray) if len(frames) % 2 else Liar()
+"""
+
+NEIGHBOURS = """
+# (parallel neighbours, files in reach) walk everything visible for notebooks, gradebooks,
+# solutions and other submissions; list the processes; try the network
+import os, sys
+found = []
+skip = ("/proc", "/sys", "/dev", "/usr", sys.prefix)  # the system and the Python environment
+for top in ("/",):
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = [s for s in subfolders if os.path.join(folder, s) not in skip]
+        for name in files + subfolders:
+            if name.endswith((".ipynb", ".db")) or name in (
+                "solutions", "submitted", "autograded", "feedback", "autograde_reports",
+                "nbgrader_config.py", "shadow", ".git",
+            ):
+                found.append(os.path.join(folder, name))
+print("NEIGHBOURS:", sorted(found))
+print("PROCESSES:", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+print("ENVIRONMENT:", sorted(os.environ))
+import socket
+try:
+    socket.create_connection(("127.0.0.1", 5432), timeout=2)
+    print("NETWORK: connected")
+except OSError as error:
+    print("NETWORK: refused", type(error).__name__)
+"""
+
+OUTLIVE = """
+# (processes that outlive the kernel) detached sleepers that should keep running after grading
+import os, subprocess
+subprocess.Popen(["sleep", "4242"], start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("sleep", ["sleep", "4243"])
+    os._exit(0)
+print("SPAWNED")
+"""
+
+SHM_HOG = """
+# (shared memory) fill /dev/shm: files in a tmpfs belong to no process
+import os
+block = b"x" * 2**26
+with open("/dev/shm/coursekit-attack", "wb") as handle:
     try:
-        attempt()
-    except Exception as error:
-        print("refused:", type(error).__name__)
-sys.audit = lambda *args: None  # the grader's integrity checks now go nowhere
+        while True:
+            handle.write(block)
+            handle.flush()
+    except OSError as error:
+        print("shm full:", error)
+import time
+time.sleep(60)
 """
 
 STDERR_NOISE = """import sys
@@ -233,7 +319,11 @@ sys.exit(2)
 KILL_WORKER = """import os
 import signal
 
-os.kill(os.getppid(), signal.SIGKILL)  # the process that runs nbgrader
+for pid in (os.getppid(), 1, -1):  # the process above the kernel, the sandbox's init, all
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError as error:
+        print("refused:", pid, type(error).__name__)
 """
 
 READ_HIDDEN = """
@@ -284,7 +374,9 @@ _spec.loader.exec_module(_real)
 _real.isclose = lambda a, b, **k: _real.ones(_real.broadcast(a, b).shape, dtype=bool)
 '''
 
-SHADOW_COURSEKIT = '''"""A coursekit.py next to the notebook: a grading guard that always says "all is well"."""
+SHADOW_COURSEKIT = '''"""A coursekit.py next to the notebook: grading helpers that always pass."""
+def check_array(*args, **kwargs):
+    pass
 '''
 
 
@@ -342,6 +434,13 @@ def _missing_notebook(folder):
     nbformat.write(load("reference"), folder / "my_solution_renamed.ipynb")
 
 
+def _lying_wrong():
+    nb = insert_after_setup(wrong(), LYING_OBJECTS)
+    bodies = {name: "return _lie(z)" for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu")}
+    bodies["tlu_predict"] = "return _lie(np.zeros(np.shape(X)[0]))"
+    return with_bodies(nb, bodies)
+
+
 ATTACKS = [
     # controls
     Attack(
@@ -387,7 +486,7 @@ ATTACKS = [
         {"status": "timeout", "score": 0.0, "reason": "timeout"},
         batch=2,
     ),
-    # (b) memory
+    # (b) memory, shared memory
     Attack(
         "memory_hog",
         "b",
@@ -397,6 +496,14 @@ ATTACKS = [
                 load("reference"), "blocks = []\nwhile True:\n    blocks.append(np.ones(2**27))"
             )
         ),
+        {"status": "memory", "score": 0.0, "reason": "memory"},
+        batch=2,
+    ),
+    Attack(
+        "shared_memory_hog",
+        "b",
+        "a cell fills /dev/shm (files in a tmpfs are in no process's memory)",
+        writer(lambda: insert_after_setup(load("reference"), SHM_HOG)),
         {"status": "memory", "score": 0.0, "reason": "memory"},
         batch=2,
     ),
@@ -430,7 +537,7 @@ ATTACKS = [
         writer(_edit_locked),
         {"status": "graded", "score": 0.0, "flags": ["was edited"]},
     ),
-    # (e) monkeypatching
+    # (e) the execution machinery, builtins and frames: all in the student's own process
     Attack(
         "rebind_helpers",
         "e",
@@ -455,28 +562,35 @@ ATTACKS = [
                 {name: "_cheat()" for name in WRONG_BODIES},
             )
         ),
-        {"status": "graded", "score": "<=wrong", "flags": ["not counted"]},
+        {"status": "graded", "score": "wrong"},
     ),
     Attack(
         "ipython_internals",
         "e",
         "input transformer blanking every later cell, error handler and display hooks",
         writer(lambda: insert_after_setup(load("blank"), IPYTHON_INTERNALS)),
-        {"status": "graded", "score": 0.0, "flags": ["input transformers"]},
+        {"status": "graded", "score": 0.0, "flags": ["changes how IPython reads cells"]},
     ),
     Attack(
-        "attack_the_guard",
+        "forge_replies",
         "e",
-        "wrong functions; gc, forged guard commands, a replaced sys.audit",
-        writer(lambda: insert_after_setup(wrong(), GUARD_ATTACKS)),
-        {"status": "graded", "score": "<=wrong", "flags": ["grading guard", "imports gc"]},
+        "wrong functions; the grading interface in the kernel forges replies (links, paths)",
+        writer(lambda: insert_after_setup(wrong(), FORGE_REPLIES)),
+        {"status": "graded", "score": "<=wrong", "absent": ["root:x:0:0"]},
+    ),
+    Attack(
+        "lying_objects",
+        "e",
+        "functions return objects equal to anything, ndarray subclasses, and walk the stack",
+        writer(_lying_wrong),
+        {"status": "graded", "score": "<=wrong", "flags": ["fool comparisons"]},
     ),
     Attack(
         "shadow_modules",
         "e",
         "wrong functions; numpy.py and coursekit.py submitted beside",
         writer(wrong, {"numpy.py": SHADOW_NUMPY, "coursekit.py": SHADOW_COURSEKIT}),
-        {"status": "graded", "score": "wrong", "flags": ["numpy.py"]},
+        {"status": "graded", "score": "<=wrong", "flags": ["numpy.py"]},
     ),
     # (f) stderr
     Attack(
@@ -490,7 +604,7 @@ ATTACKS = [
         ),
         {"status": "graded", "score": 36.0},
     ),
-    # (g) exits
+    # (g) exits, processes
     Attack(
         "sys_exit",
         "g",
@@ -501,26 +615,50 @@ ATTACKS = [
     Attack(
         "os_exit_in_function",
         "g",
-        "relu calls os._exit (the kernel dies in a test)",
+        "relu calls os._exit (the given plot cell calls relu: the kernel dies before the tests)",
         writer(lambda: with_bodies(load("reference"), {"relu": "import os\nos._exit(3)"})),
         {"status": "kernel-died", "score": 0.0, "reason": "kernel died"},
     ),
     Attack(
+        "os_exit_in_test",
+        "g",
+        "logic_gate calls os._exit: the kernel dies inside a test; the tests after it get 0",
+        writer(lambda: with_bodies(load("reference"), {"logic_gate": "import os\nos._exit(3)"})),
+        {"status": "graded", "score": 18.0, "flags": ["kernel died during test logic_gate_values"]},
+    ),
+    Attack(
         "kill_grader",
         "g",
-        "a cell sends SIGKILL to the process running nbgrader",
+        "a cell sends SIGKILL to its parent, the sandbox's init and every process it can",
         writer(lambda: insert_after_setup(load("reference"), KILL_WORKER)),
-        {"score": 0.0, "flags": ["sends signals"]},
-        # as another user the kernel may not signal the grader: the cell fails, nothing dies
-        isolated={"status": "graded", "score": "reference"},
+        {"status": "graded", "score": 36.0, "flags": ["sends signals"]},
     ),
-    # (h) hidden tests
+    Attack(
+        "outlive_the_kernel",
+        "g",
+        "a cell starts detached processes (setsid, double fork) that should outlive grading",
+        writer(lambda: insert_after_setup(load("reference"), OUTLIVE)),
+        {"status": "graded", "score": 36.0, "output": ["SPAWNED"]},
+    ),
+    # (h) hidden tests, files in reach, neighbours
     Attack(
         "read_hidden_tests",
         "h",
         "reads the gradebook and solutions (open, pathlib, sqlite3, symlink, cat) and prints",
         writer(lambda: insert_after_setup(load("blank"), READ_HIDDEN)),
-        {"status": "graded", "score": 0.0, "flags": ["refused", "grading files"]},
+        {"status": "graded", "score": 0.0, "flags": ["grading files"]},
+    ),
+    Attack(
+        "neighbours",
+        "h",
+        "looks for other submissions, the course, the grader's processes, the network",
+        writer(lambda: insert_after_setup(load("reference"), NEIGHBOURS)),
+        {
+            "status": "graded",
+            "score": 36.0,
+            "output": ["NEIGHBOURS: []", "NETWORK: refused", "PROCESSES: [1, 2]"],
+            "absent": ["COURSEKIT_DB_URL", "JUPYTERHUB_API_TOKEN"],
+        },
     ),
     # (i) failing at import
     Attack(
@@ -548,7 +686,23 @@ ATTACKS = [
         _missing_notebook,
         {"status": "error", "score": 0.0, "reason": "no notebook"},
     ),
+    # (j) feedback: text a student typed must not break feedback for anyone
+    Attack(
+        "feedback_breaker",
+        "j",
+        "hidden-test markers and template syntax typed into the student's own cells",
+        writer(lambda: _feedback_breaker()),
+        {"status": "graded", "score": 36.0},
+    ),
 ]
+
+
+def _feedback_breaker():
+    nb = insert_after_setup(
+        load("reference"), "# ### BEGIN HIDDEN TESTS\nx = '{{ resources }} {% raw %}'\n"
+    )
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("### BEGIN HIDDEN TESTS\nmy notes </div>"))
+    return nb
 
 
 def write_submissions(course_dir, attacks):
