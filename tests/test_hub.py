@@ -739,6 +739,8 @@ def test_semester_round_trip(system_hub):
     for step in ("generate_feedback", "release_feedback"):
         reply = instructor.json("POST", f"{formgrader}/assignment/{ASSIGNMENT}/{step}")
         assert reply["success"], reply
+        # The formgrader's dialog shows this log: no display_data_priority warnings in it.
+        assert "display_data_priority" not in json.dumps(reply), reply
     score = rf"{max_points:g}(\.0+)?"
     hidden = _hidden_test_lines(source)
     assert hidden, "the assignment has no hidden tests to check"
