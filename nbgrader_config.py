@@ -17,7 +17,11 @@ from nbgrader.preprocessors import (
 )
 
 from coursekit.grader.execute import TwoProcessExecute
-from coursekit.feedback import HideHiddenTestOutputs, NeutraliseStudentMarkers, ScoreSummary
+from coursekit.grader.feedback import (
+    HideHiddenTestOutputs,
+    NeutraliseStudentMarkers,
+    ScoreSummary,
+)
 
 c = get_config()  # noqa: F821  (injected by traitlets)
 

@@ -148,7 +148,7 @@ def _size(text):
 
 
 def _cmd_collect(args):
-    from .autograde import collect
+    from .grader.engine import collect
 
     collected = collect(
         args.assignment,
@@ -175,10 +175,10 @@ def _flag_lines(result, limit):
 
 
 def _cmd_autograde(args):
-    from . import autograde as engine
+    from .grader import engine
 
     start = time.perf_counter()
-    submitted = _resolved_course(args) / "submitted"
+    submitted = _resolved_course(args).submitted
     names = args.student or [p.parent.name for p in submitted.glob(f"*/{args.assignment}")]
     width = max([7, *map(len, names)])
 
@@ -230,17 +230,18 @@ def _cmd_autograde(args):
         print(f"\n{len(flagged)} submission(s) flagged for review (marked in the gradebook):")
         for result in flagged:
             print("\n".join(_flag_lines(result, 5)))
-    course_dir = _resolved_course(args)
-    print(f"\nreports: {course_dir / engine.REPORTS_DIRECTORY / args.assignment}")
+    print(f"\nreports: {_resolved_course(args).reports / args.assignment}")
     return 0
 
 
 def _resolved_course(args):
-    return course._course_dir(_course_arg(args))
+    from .grader.course import Course
+
+    return Course.open(_course_arg(args))
 
 
 def _cmd_review(args):
-    from .autograde import read_reports
+    from .grader.engine import read_reports
 
     reports = read_reports(args.assignment, course_dir=_course_arg(args))
     if not reports:
@@ -259,12 +260,12 @@ def _cmd_review(args):
 
 
 def _cmd_feedback(args):
-    from .feedback import generate_feedback
+    from .grader.feedback import generate_feedback
 
     done = generate_feedback(
         args.assignment, course_dir=_course_arg(args), students=args.student, db_url=args.db_url
     )
-    root = _resolved_course(args)
+    root = _resolved_course(args).root
     for path in done["files"]:
         if path.suffix == ".html":
             print(f"wrote {path.relative_to(root)}")
@@ -277,7 +278,7 @@ def _cmd_feedback(args):
             print(f"DELETED {path}: it contained hidden-test code ({line!r})", file=sys.stderr)
         return 1
     if args.release:
-        from .feedback import release_feedback
+        from .grader.feedback import release_feedback
 
         released, held = release_feedback(
             args.assignment,
@@ -295,7 +296,7 @@ def _cmd_feedback(args):
 
 
 def _cmd_export(args):
-    from .export import export_grades
+    from .grader.export import export_grades
 
     assignments = [args.assignment] if args.assignment else None
     paths = export_grades(

@@ -1,9 +1,9 @@
-"""The course directory and its nbgrader workflow: release, autograde, scores.
+"""The course directory and its nbgrader workflow: the assignments, their release, nbgrader.
 
 The repository root is an nbgrader course directory: ``solutions/`` is nbgrader's source
 directory (instructor version) and ``exercises/`` its release directory (student version,
-generated, never edited by hand). The command line (``coursekit release``, ``coursekit
-autograde``) calls these functions; chapter 0 explains the workflow.
+generated, never edited by hand). Grading is :mod:`coursekit.grader`'s; chapter 0 explains
+the workflow.
 """
 
 from __future__ import annotations
@@ -12,18 +12,9 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = [
-    "REPO_ROOT",
-    "GradeResult",
-    "autograde",
-    "list_assignments",
-    "nbgrader_command",
-    "release",
-    "scores",
-]
+__all__ = ["GRADING_ENV", "REPO_ROOT", "list_assignments", "nbgrader_command", "release"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,16 +29,6 @@ GRADING_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "COURSEKIT_GRADING": "1",
 }
-
-
-@dataclass(frozen=True)
-class GradeResult:
-    """The score of one student's submission of one assignment."""
-
-    student: str
-    assignment: str
-    score: float
-    max_score: float
 
 
 def _course_dir(course_dir):
@@ -152,111 +133,3 @@ def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None):
             shutil.rmtree(junk)
         written.append(folder)
     return written
-
-
-def _course_setting(course, name):
-    """``CourseDirectory.<name>`` as the course's nbgrader_config.py sets it (or None)."""
-    from traitlets.config import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    value = config.get("CourseDirectory", {}).get(name)
-    return value if isinstance(value, str) and value else None
-
-
-def _default_db_url(course):
-    """The gradebook nbgrader uses for this course: ``CourseDirectory.db_url`` of its
-    nbgrader_config.py (ours reads ``$COURSEKIT_DB_URL``), a relative SQLite path taken
-    relative to the course folder, as nbgrader does."""
-    url = _course_setting(course, "db_url") or "sqlite:///gradebook.db"
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url[len(prefix) :].startswith("/"):
-        url = f"{prefix}{course / url[len(prefix) :]}"
-    return url
-
-
-def _course_id(course):
-    """The ``CourseDirectory.course_id`` set in the course's nbgrader_config.py."""
-    return _course_setting(course, "course_id") or "default_course"
-
-
-def autograde(assignment, *, student=None, course_dir=None, db_url=None, jobs=None):
-    """Autograde the submissions in ``submitted/*/ASSIGNMENT`` and return their scores.
-
-    Grading runs in parallel, isolated workers (:func:`coursekit.autograde.autograde`, the
-    engine of ``coursekit autograde``): a submission that hangs, crashes or exhausts memory
-    gets zero and a review flag instead of stopping the batch. The assignment is first
-    registered in the gradebook when it is not there yet (by generating it into a temporary
-    folder, so ``exercises/`` is untouched). Students not in the gradebook are created.
-
-    Parameters
-    ----------
-    assignment : str
-        The assignment name, e.g. ``"a01_perceptron"``.
-    student : str, optional
-        Grade only this student's submission.
-    course_dir : path-like, optional
-        The course directory (default: the repository root).
-    db_url : str, optional
-        Gradebook URL (default: the course's gradebook).
-    jobs : int, optional
-        Submissions graded at once (default: the number of CPU cores).
-
-    Returns
-    -------
-    list of GradeResult
-        One per graded submission, sorted by student.
-    """
-    from . import autograde as engine
-
-    course = _course_dir(course_dir)
-    _check_assignment(assignment, course)
-    submitted = course / "submitted"
-    students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
-    if student is not None:
-        if student not in students:
-            raise ValueError(
-                f"No submission of {assignment!r} by student={student!r} in {submitted}. "
-                f"Students with a submission: {', '.join(students) or 'none'}."
-            )
-        students = [student]
-    if not students:
-        raise FileNotFoundError(
-            f"No submissions of {assignment!r} in {submitted}: expected "
-            f"submitted/<student>/{assignment}/*.ipynb (nbgrader collect puts them there)."
-        )
-    results, _ = engine.autograde(
-        assignment, course_dir=course, students=students, jobs=jobs, db_url=db_url
-    )
-    return [
-        GradeResult(student=r.student, assignment=assignment, score=r.score, max_score=r.max_score)
-        for r in results
-    ]
-
-
-def scores(assignment, *, course_dir=None, db_url=None):
-    """Scores of every graded submission of an assignment, from the gradebook.
-
-    Returns
-    -------
-    list of GradeResult
-    """
-    from nbgrader.api import Gradebook
-
-    from .autograde import _ensure_alembic
-
-    course = _course_dir(course_dir)
-    url = db_url or _default_db_url(course)
-    _ensure_alembic()
-    results = []
-    with Gradebook(url, _course_id(course)) as gradebook:
-        graded = gradebook.find_assignment(assignment)
-        for submission in graded.submissions:
-            results.append(
-                GradeResult(
-                    student=submission.student_id,
-                    assignment=assignment,
-                    score=float(submission.score),
-                    max_score=float(submission.max_score),
-                )
-            )
-    return sorted(results, key=lambda r: r.student)

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from attacks import ASSIGNMENT, ATTACKS, write_submissions
 
-from coursekit import autograde, course, feedback
+from coursekit import course
+from coursekit.grader import engine as autograde
+from coursekit.grader import feedback
 
 pytestmark = pytest.mark.slow
 
@@ -116,7 +118,7 @@ def test_no_process_outlives_grading_and_no_shared_memory_is_left(attack_run):
 
 def test_hidden_tests_never_reach_the_student_process(attack_run):
     """No file or output the student side produced holds a line of a hidden test."""
-    from coursekit.feedback import hidden_test_lines
+    from coursekit.grader.feedback import hidden_test_lines
 
     course_dir, results, _ = attack_run
     source = course_dir / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

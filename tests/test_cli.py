@@ -94,9 +94,9 @@ def test_autograde_creates_a_new_gradebook_without_an_activated_venv(tmp_path):
     bin_dir = str(Path(sys.executable).parent)
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir)
     code = (
-        "from coursekit import course; "
-        f"print([(r.score, r.max_score) for r in course.autograde({assignment!r}, "
-        f"course_dir={str(root)!r})])"
+        "from coursekit.grader import engine; "
+        f"print([(r.score, r.max_score) for r in engine.autograde({assignment!r}, "
+        f"course_dir={str(root)!r})[0]])"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],

@@ -524,12 +524,12 @@ def test_podkernel_serves_a_kernel_over_unix_sockets(tmp_path):
         msg_id = client.execute("import time\nwhile True: time.sleep(0.01)")
         time.sleep(0.5)
         client.control_channel.send(client.session.msg("interrupt_request", {}))
-        reply = client.get_shell_msg(timeout=30)
+        reply = client.get_shell_msg(timeout=120)
         assert reply["parent_header"]["msg_id"] == msg_id
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert _result_of(client, "2*3") == "6"
         client.shutdown()
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=120) == 0
     finally:
         client.stop_channels()
         if process.poll() is None:
@@ -554,7 +554,7 @@ def test_podkernel_starts_again_in_a_used_box(tmp_path):
             client.wait_for_ready(timeout=60)
             assert _result_of(client, "40+2") == "42"
             client.shutdown()
-            assert process.wait(timeout=30) == 0
+            assert process.wait(timeout=120) == 0
         finally:
             client.stop_channels()
             if process.poll() is None:

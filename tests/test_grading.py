@@ -1,6 +1,5 @@
 """Tests of coursekit.grading: messages, hidden blocks, the NumPy-only check, real kernels."""
 
-import sys
 from pathlib import Path
 
 import nbformat

@@ -18,7 +18,9 @@ import nbformat
 import pytest
 from perturb import perturbed_notebook
 
-from coursekit import autograde, course, feedback
+from coursekit import course
+from coursekit.grader import engine as autograde
+from coursekit.grader import feedback
 
 pytestmark = pytest.mark.slow
 

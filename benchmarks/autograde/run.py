@@ -42,8 +42,11 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from coursekit import autograde, course  # noqa: E402
+from coursekit import course  # noqa: E402
 from coursekit.device import machine_info  # noqa: E402
+from coursekit.grader import engine as autograde  # noqa: E402
+from coursekit.grader import gradebook  # noqa: E402
+from coursekit.grader.course import Course  # noqa: E402
 
 WORK = REPO / "benchmarks" / "_work" / "autograde"
 RESULTS = REPO / "benchmarks" / "results"
@@ -108,7 +111,9 @@ def _course(folder, assignment, copies, *, plain):
     shutil.copy(REPO / "nbgrader_config.py", folder)
     if plain:
         with open(folder / "nbgrader_config.py", "a") as handle:
-            handle.write("\n# benchmark baseline: nbgrader's own Execute, one process, no sandbox\n")
+            handle.write(
+                "\n# benchmark baseline: nbgrader's own Execute, one process, no sandbox\n"
+            )
             handle.write("from nbgrader.preprocessors import Execute as _PlainExecute\n\n")
             handle.write(
                 "c.Autograde.autograde_preprocessors = "
@@ -142,7 +147,7 @@ def _plain(assignment, folder, students):
     started = time.perf_counter()
     course.nbgrader_command(["autograde", assignment, "--create", "--force"], course_dir=folder)
     elapsed = time.perf_counter() - started
-    scores = {r.student: r.score for r in course.scores(assignment, course_dir=folder)}
+    scores = {s: v[0] for s, v in gradebook.scores(Course.open(folder), assignment).items()}
     return elapsed, scores
 
 

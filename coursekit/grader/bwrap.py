@@ -138,7 +138,13 @@ def command(kernel_argv, box, *, profile="full", memory, env, data=(), uid=None)
         raise ValueError(f"profile must be 'full' or 'numpy'. Received: {profile!r}.")
     box = Path(box).resolve()
     argv = [*_drop_privileges(uid), shutil.which("bwrap") or "bwrap"]
-    argv += ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session"]
+    argv += [
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+    ]
     argv += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib32", "lib64", "sbin"):
         path = Path("/") / name

@@ -14,7 +14,7 @@ into the course gradebook in one transaction per submission. What that adds to n
   processes plus the sandbox's ``/tmp`` and ``/dev/shm``): a submission that hangs, crashes
   the kernel or exhausts memory is recorded with its reason, gets zero and is flagged for
   manual review, and the batch goes on;
-- a static review of the submission (:mod:`coursekit.review`) flags suspicious code;
+- a static review of the submission (:mod:`coursekit.grader.review`) flags suspicious code;
 - idempotence: grading again replaces a submission's automatic scores, never duplicates them,
   and keeps manual scores and comments;
 - a report per submission in ``autograde_reports/ASSIGNMENT/STUDENT.json``.
@@ -39,8 +39,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .grader import bwrap, processes
-from .grader.execute import SETTINGS_ENV
+from ..course import GRADING_ENV
+from . import bwrap, gradebook, processes, review
+from .course import Course
+from .execute import SETTINGS_ENV
 
 __all__ = [
     "SubmissionResult",
@@ -51,7 +53,6 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 900  # seconds per submission (wall clock)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes per submission (worker and kernel together)
-REPORTS_DIRECTORY = "autograde_reports"
 _SANDBOX_UID_BASE = 64100  # as root, worker k's sandbox runs as uid 64100 + k (no account)
 
 
@@ -107,7 +108,7 @@ class SubmissionResult:
 
 
 def _reports_dir(course, assignment):
-    return Path(course) / REPORTS_DIRECTORY / assignment
+    return course.reports / assignment
 
 
 def read_reports(assignment, *, course_dir=None):
@@ -129,273 +130,12 @@ def read_reports(assignment, *, course_dir=None):
     >>> read_reports("no_such_assignment")
     {}
     """
-    from .course import _course_dir
-
-    folder = _reports_dir(_course_dir(course_dir), assignment)
+    folder = _reports_dir(Course.open(course_dir), assignment)
     results = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         data = json.loads(path.read_text())
         results[data["student"]] = SubmissionResult(**data)
     return results
-
-
-# ---------------------------------------------------------------------------------------
-# The gradebook: a one-assignment template per batch, a merge per submission
-# ---------------------------------------------------------------------------------------
-
-
-def _ensure_alembic():
-    """nbgrader shells out to ``alembic`` (installed beside Python) when it creates a database."""
-    folder = str(Path(sys.executable).parent)
-    if folder not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([folder, os.environ.get("PATH", "")])
-
-
-def _empty_sqlite_gradebook(path):
-    """Create an empty nbgrader gradebook (SQLite) at ``path``, as nbgrader would.
-
-    nbgrader's ``Gradebook`` creates the tables itself but runs ``alembic heads`` in a
-    subprocess to stamp the schema version, which takes seconds per batch; the same head
-    revision comes from alembic's Python API in milliseconds.
-    """
-    import sqlalchemy
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from nbgrader.api import Base
-    from nbgrader.dbutil import ALEMBIC_DIR
-
-    config = Config()
-    config.set_main_option("script_location", ALEMBIC_DIR)
-    head = ScriptDirectory.from_config(config).get_current_head()
-    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
-    try:
-        Base.metadata.create_all(bind=engine)
-        with engine.begin() as connection:
-            connection.execute(
-                sqlalchemy.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-            )
-            connection.execute(
-                sqlalchemy.text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
-                {"head": head},
-            )
-    finally:
-        engine.dispose()
-
-
-def _make_template(main_url, course_id, assignment, path):
-    """A fresh SQLite gradebook holding only ``assignment``'s definition, copied from the main one."""
-    from nbgrader.api import Gradebook
-
-    _ensure_alembic()
-    with Gradebook(main_url, course_id) as main:
-        source = main.find_assignment(assignment)
-        definition = {
-            "duedate": source.duedate,
-            "notebooks": [
-                {
-                    "name": notebook.name,
-                    "kernelspec": notebook.kernelspec,
-                    "grade_cells": [
-                        (c.name, {"max_score": c.max_score, "cell_type": c.cell_type})
-                        for c in notebook.grade_cells
-                    ],
-                    "solution_cells": [c.name for c in notebook.solution_cells],
-                    "task_cells": [
-                        (c.name, {"max_score": c.max_score, "cell_type": c.cell_type})
-                        for c in notebook.task_cells
-                    ],
-                    "source_cells": [
-                        (
-                            c.name,
-                            {
-                                "cell_type": c.cell_type,
-                                "locked": c.locked,
-                                "source": c.source,
-                                "checksum": c.checksum,
-                            },
-                        )
-                        for c in notebook.source_cells
-                    ],
-                }
-                for notebook in source.notebooks
-            ],
-        }
-    _empty_sqlite_gradebook(path)
-    with Gradebook(f"sqlite:///{path}", course_id) as template:
-        template.update_or_create_assignment(assignment, duedate=definition["duedate"])
-        for notebook in definition["notebooks"]:
-            name = notebook["name"]
-            template.update_or_create_notebook(name, assignment, kernelspec=notebook["kernelspec"])
-            for cell, values in notebook["grade_cells"]:
-                template.update_or_create_grade_cell(cell, name, assignment, **values)
-            for cell in notebook["solution_cells"]:
-                template.update_or_create_solution_cell(cell, name, assignment)
-            for cell, values in notebook["task_cells"]:
-                template.update_or_create_task_cell(cell, name, assignment, **values)
-            for cell, values in notebook["source_cells"]:
-                template.update_or_create_source_cell(cell, name, assignment, **values)
-
-
-def _ensure_registered(assignment, course, main_url, course_id):
-    """Register ``assignment`` in the main gradebook (generate it into a temporary folder)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from .course import release
-
-    _ensure_alembic()
-    with Gradebook(main_url, course_id) as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-            return
-        except MissingEntry:
-            pass
-    with tempfile.TemporaryDirectory() as scratch:
-        release(assignment, course_dir=course, release_dir=scratch, db_url=main_url)
-
-
-def _read_scratch(path, assignment, student):
-    """Grades, comments, penalties and timestamp of the one submission in a scratch gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{path}") as gradebook:
-        try:
-            submission = gradebook.find_submission(assignment, student)
-        except MissingEntry:
-            return None
-        return {
-            "timestamp": submission.timestamp,
-            "notebooks": {
-                notebook.name: {
-                    "penalty": notebook.late_submission_penalty,
-                    "grades": {g.name: g.auto_score for g in notebook.grades},
-                    "comments": {c.name: c.auto_comment for c in notebook.comments},
-                }
-                for notebook in submission.notebooks
-            },
-        }
-
-
-def _source_cells(main_url, course_id, assignment):
-    """``{notebook: {grade_id: {source, checksum, locked, graded, cell_type}}}`` of the release."""
-    from nbgrader.api import Gradebook
-
-    cells = {}
-    with Gradebook(main_url, course_id) as gradebook:
-        for notebook in gradebook.find_assignment(assignment).notebooks:
-            points = {cell.name: cell.max_score for cell in notebook.grade_cells}
-            solutions = {cell.name for cell in notebook.solution_cells}
-            tasks = {cell.name for cell in notebook.task_cells}
-            cells[notebook.name] = {
-                cell.name: {
-                    "source": cell.source,
-                    "checksum": cell.checksum,
-                    "locked": cell.locked,
-                    "graded": cell.name in points,
-                    "points": points.get(cell.name),
-                    "solution": cell.name in solutions,
-                    "task": cell.name in tasks,
-                    "cell_type": cell.cell_type,
-                }
-                for cell in notebook.source_cells
-            }
-    return cells
-
-
-def _extensions(main_url, course_id, assignment):
-    """``{student: timedelta}`` of the deadline extensions granted for ``assignment``."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(main_url, course_id) as gradebook:
-        submissions = gradebook.find_assignment(assignment).submissions
-        return {s.student_id: s.extension for s in submissions if s.extension is not None}
-
-
-def _merge(main_url, course_id, assignment, student, scratch, *, review, failed=False):
-    """Write one submission's automatic results into the main gradebook, in one transaction.
-
-    ``scratch`` is what :func:`_read_scratch` returned (None when nbgrader recorded nothing).
-    Automatic scores and comments are replaced; manual scores, manual comments, extra credit
-    and extensions are kept. Missing automatic scores become 0. ``review`` marks the
-    submission's notebooks as flagged; ``failed`` (the submission could not be graded) also
-    marks its grades as needing manual grading, so the formgrader lists them.
-    """
-    from nbgrader.api import (
-        Comment,
-        Grade,
-        Gradebook,
-        MissingEntry,
-        Student,
-        SubmittedAssignment,
-        SubmittedNotebook,
-    )
-    from sqlalchemy.exc import OperationalError
-
-    for attempt in range(20):
-        try:
-            with Gradebook(main_url, course_id) as gradebook:
-                session = gradebook.db
-                try:
-                    if session.get(Student, student) is None:
-                        session.add(Student(id=student))
-                        session.flush()
-                    definition = gradebook.find_assignment(assignment)
-                    try:
-                        submission = gradebook.find_submission(assignment, student)
-                    except MissingEntry:
-                        submission = SubmittedAssignment(
-                            assignment=definition, student=session.get(Student, student)
-                        )
-                        for notebook in definition.notebooks:
-                            graded = SubmittedNotebook(notebook=notebook, assignment=submission)
-                            for cell in notebook.grade_cells:
-                                Grade(cell_id=cell.id, notebook=graded)
-                            for cell in notebook.solution_cells:
-                                Comment(cell_id=cell.id, notebook=graded)
-                            for cell in notebook.task_cells:
-                                Comment(cell_id=cell.id, notebook=graded)
-                                Grade(cell_id=cell.id, notebook=graded)
-                        session.add(submission)
-                        session.flush()
-                    if scratch is not None and scratch["timestamp"] is not None:
-                        submission.timestamp = scratch["timestamp"]
-                    results = (scratch or {}).get("notebooks", {})
-                    for notebook in submission.notebooks:
-                        found = results.get(notebook.name, {})
-                        notebook.flagged = bool(review)
-                        notebook.late_submission_penalty = found.get("penalty")
-                        scores = found.get("grades", {})
-                        for grade in notebook.grades:
-                            score = scores.get(grade.name)
-                            grade.auto_score = 0.0 if score is None else score
-                            grade.needs_manual_grade = bool(
-                                failed or grade.manual_score is not None or score is None
-                            )
-                        comments = found.get("comments", {})
-                        for comment in notebook.comments:
-                            comment.auto_comment = comments.get(comment.name)
-                    session.commit()
-                except Exception:
-                    session.rollback()
-                    raise
-            return
-        except OperationalError as error:  # SQLite busy (the formgrader is writing)
-            if "locked" not in str(error) or attempt == 19:
-                raise
-            time.sleep(0.25 * (attempt + 1))
-
-
-def _scores(main_url, course_id, assignment, student):
-    """(score, max_score, late penalty, {test: (score, max)}) of a submission."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(main_url, course_id) as gradebook:
-        submission = gradebook.find_submission(assignment, student)
-        tests = {}
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                tests[grade.name] = [float(grade.score), float(grade.max_score)]
-        penalty = float(submission.late_submission_penalty or 0.0)
-        return float(submission.score), float(submission.max_score), penalty, tests
 
 
 # ---------------------------------------------------------------------------------------
@@ -441,12 +181,12 @@ def _prepare_scratch(job, course, assignment, template, batch_dir):
     """
     scratch = Path(batch_dir) / f"s{job.slot}-{secrets.token_hex(4)}"
     scratch.mkdir(mode=0o700)
-    shutil.copy(course / "nbgrader_config.py", scratch / "nbgrader_config.py")
+    shutil.copy(course.root / "nbgrader_config.py", scratch / "nbgrader_config.py")
     shutil.copy(template, scratch / "gradebook.db")
-    source = course / "solutions" / assignment
+    source = course.source / assignment
     shutil.copytree(source, scratch / "solutions" / assignment, ignore=_ignore_checkpoints)
     submitted = scratch / "submitted" / job.student / assignment
-    shutil.copytree(course / "submitted" / job.student / assignment, submitted, symlinks=True)
+    shutil.copytree(course.submitted / job.student / assignment, submitted, symlinks=True)
     (scratch / "autograded" / job.student).mkdir(parents=True)
     job.scratch = scratch
     return scratch
@@ -548,15 +288,6 @@ def _repair_submission(folder, source_folder, source_cells):
         if dirty:
             nbformat.write(notebook, path)
     return changed
-
-
-def _grant_extension(job, assignment, course_id, extension):
-    """Copy a deadline extension into the scratch gradebook (nbgrader's late penalty uses it)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{job.scratch / 'gradebook.db'}", course_id) as gradebook:
-        gradebook.update_or_create_student(job.student)
-        gradebook.update_or_create_submission(assignment, job.student, extension=extension)
 
 
 def _ignore_checkpoints(folder, names):
@@ -673,20 +404,14 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     import psutil
     from nbgrader.apps.autogradeapp import AutogradeApp  # noqa: F401  (import before forking)
 
-    from . import review
-    from .course import GRADING_ENV, _course_dir, _course_id, _default_db_url
-
-    course = _course_dir(options["course_dir"])
+    course = Course.open(options["course_dir"], db_url=options.get("db_url"))
     assignment = options["assignment"]
-    main_url = options.get("db_url") or _default_db_url(course)
-    course_id = _course_id(course)
     jobs = max(1, int(options.get("jobs") or os.cpu_count() or 1))
     timeout = float(options.get("timeout") or DEFAULT_TIMEOUT)
     memory = int(options.get("memory") or DEFAULT_MEMORY)
     students = options["students"]
     progress = options.get("progress_file")
-    _ensure_alembic()
-    _ensure_registered(assignment, course, main_url, course_id)
+    gradebook.ensure_registered(course, assignment)
 
     batch_dir = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     batch_dir.chmod(0o711)
@@ -711,9 +436,9 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
         with ThreadPoolExecutor(max_workers=1) as pool:
             fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir)
             template = batch_dir / "template.db"
-            _make_template(main_url, course_id, assignment, template)
-            options["source_cells"] = _source_cells(main_url, course_id, assignment)
-            extensions = _extensions(main_url, course_id, assignment)
+            gradebook.template(course, assignment, template)
+            options["source_cells"] = gradebook.source_cells(course, assignment)
+            extensions = gradebook.extensions(course, assignment)
             fonts.result()
         threads = max(1, (os.cpu_count() or 1) // jobs)
         settings = {
@@ -758,7 +483,13 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                     options["source_cells"],
                 )
                 if job.student in extensions:
-                    _grant_extension(job, assignment, course_id, extensions[job.student])
+                    gradebook.grant_extension(
+                        course,
+                        job.scratch / "gradebook.db",
+                        assignment,
+                        job.student,
+                        extensions[job.student],
+                    )
                 sys.stdout.flush()
                 sys.stderr.flush()
                 pid = os.fork()
@@ -776,10 +507,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                     exit_code,
                     course=course,
                     assignment=assignment,
-                    main_url=main_url,
-                    course_id=course_id,
                     isolation=isolation,
-                    review=review,
                     options=options,
                 )
                 results.append(result)
@@ -839,7 +567,7 @@ def _prebuild_matplotlib_cache(batch_dir):
     )
 
 
-def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolation, review, options):
+def _finish(job, exit_code, *, course, assignment, isolation, options):
     """Merge a finished (or killed) worker's results and write its report."""
     scratch = job.scratch
     seconds = (job.ended or time.monotonic()) - job.started
@@ -857,14 +585,14 @@ def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolatio
         status, reason = _classify_failure(log_text, exit_code)
     scratch_results = None
     with contextlib.suppress(Exception):
-        scratch_results = _read_scratch(scratch / "gradebook.db", assignment, job.student)
+        scratch_results = gradebook.read_scratch(scratch / "gradebook.db", assignment, job.student)
     reports = {}
     folder = scratch / "grader"
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         with contextlib.suppress(ValueError, OSError):
             reports[path.stem] = json.loads(path.read_text())
     flags = []
-    submitted = course / "submitted" / job.student / assignment
+    submitted = course.submitted / job.student / assignment
     known = options.get("source_cells", {})
     flags += job.repairs
     flags += review.review_files(submitted)
@@ -886,9 +614,8 @@ def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolatio
     if status == "graded" and scratch_results is None:
         status, reason = "error", "nbgrader recorded no submission"
     needs_review = status != "graded" or bool(flags)
-    _merge(
-        main_url,
-        course_id,
+    gradebook.merge(
+        course,
         assignment,
         job.student,
         scratch_results,
@@ -896,7 +623,7 @@ def _finish(job, exit_code, *, course, assignment, main_url, course_id, isolatio
         failed=status != "graded",
     )
     _copy_autograded(scratch, course, assignment, job.student)
-    score, max_score, penalty, tests = _scores(main_url, course_id, assignment, job.student)
+    score, max_score, penalty, tests = gradebook.submission_scores(course, assignment, job.student)
     result = SubmissionResult(
         student=job.student,
         assignment=assignment,
@@ -952,7 +679,7 @@ def _copy_autograded(scratch, course, assignment, student):
     links and files over 100 MB.
     """
     source = scratch / "autograded" / student / assignment
-    target = course / "autograded" / student / assignment
+    target = course.autograded / student / assignment
     if not source.is_dir():
         return
     expected = set()
@@ -1061,19 +788,15 @@ def autograde(
     >>> autograde("a01_perceptron", students=[])
     ([], {'sandbox': 'bwrap', 'uid': None, 'reason': 'no submissions'})
     """
-    from .course import _check_assignment, _course_dir
-
-    course = _course_dir(course_dir)
-    _check_assignment(assignment, course)
+    course = Course.open(course_dir, db_url=db_url)
+    course.check_assignment(assignment)
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs must be a positive integer. Received: jobs={jobs!r}.")
     if not (isinstance(timeout, int | float) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds. Received: {timeout!r}.")
     if not (isinstance(memory, int) and memory > 0):
         raise ValueError(f"memory must be a positive number of bytes. Received: {memory!r}.")
-    available = sorted(
-        p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir()
-    )
+    available = course.students(assignment)
     if students is None:
         students = available
     else:
@@ -1081,7 +804,7 @@ def autograde(
         if unknown:
             raise ValueError(
                 f"No submission of {assignment!r} by {', '.join(map(repr, unknown))} in "
-                f"{course / 'submitted'}. Students with a submission: "
+                f"{course.submitted}. Students with a submission: "
                 f"{', '.join(available) or 'none'}."
             )
     if not students:
@@ -1097,7 +820,7 @@ def autograde(
             ) from None
     options = {
         "assignment": assignment,
-        "course_dir": str(course),
+        "course_dir": str(course.root),
         "students": list(students),
         "jobs": jobs,
         "timeout": timeout,
@@ -1114,12 +837,10 @@ def autograde(
         options["progress_file"] = str(progress)
         options_file.write_text(json.dumps(options))
         log = open(Path(folder) / "batch.log", "wb")  # noqa: SIM115  (closed below)
-        from .course import GRADING_ENV
-
         env = {**os.environ, **GRADING_ENV}
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         process = subprocess.Popen(
-            [sys.executable, "-m", "coursekit.autograde", str(options_file)],
+            [sys.executable, "-m", "coursekit.grader.engine", str(options_file)],
             env=env,
             cwd=course,
             stdout=log,
@@ -1223,18 +944,11 @@ def collect(assignment, *, course_dir=None, source=None, update=False, timestamp
     submission from ``source`` is ignored, and replaced by the time in ``timestamps`` or,
     without it, the time of collection.
     """
-    from .course import _check_assignment, _course_dir, nbgrader_command
-
-    course = _course_dir(course_dir)
-    _check_assignment(assignment, course)
+    course = Course.open(course_dir)
+    course.check_assignment(assignment)
     if source is None:
-        args = ["collect", assignment] + (["--update"] if update else [])
-        nbgrader_command(args, course_dir=course)
-        return [
-            (p.parent.name, p)
-            for p in sorted((course / "submitted").glob(f"*/{assignment}"))
-            if p.is_dir()
-        ]
+        course.nbgrader(["collect", assignment] + (["--update"] if update else []))
+        return [(s, course.submitted / s / assignment) for s in course.students(assignment)]
     source = Path(source)
     if not source.is_dir():
         raise FileNotFoundError(f"source={str(source)!r} is not a folder of student folders.")
@@ -1245,7 +959,7 @@ def collect(assignment, *, course_dir=None, source=None, update=False, timestamp
         student = folder.name
         if student.startswith(".") or not any(folder.rglob("*.ipynb")):
             continue
-        target = course / "submitted" / student / assignment
+        target = course.submitted / student / assignment
         if target.exists() and not update:
             continue
         shutil.rmtree(target, ignore_errors=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from .course import Course
+
 __all__ = ["export_grades"]
 
 _ASSIGNMENT_COLUMNS = [
@@ -70,19 +72,18 @@ def export_grades(*, course_dir=None, assignments=None, to=None, db_url=None):
     ...     [p.name for p in paths]
     ['grades.csv']
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
     from nbgrader.plugins import CsvExportPlugin
 
-    from .autograde import _ensure_alembic, read_reports
-    from .course import _course_dir, _course_id, _default_db_url
+    from . import gradebook as gradebooks
+    from .engine import read_reports
 
-    course = _course_dir(course_dir)
-    url = db_url or _default_db_url(course)
-    folder = Path(to) if to is not None else course / "grades"
+    course = Course.open(course_dir, db_url=db_url)
+    url = course.db_url
+    folder = Path(to) if to is not None else course.root / "grades"
     folder.mkdir(parents=True, exist_ok=True)
-    _ensure_alembic()
     written = []
-    with Gradebook(url, _course_id(course)) as gradebook:
+    with gradebooks.session(course) as gradebook:
         known = [a.name for a in gradebook.assignments]
         if assignments is None:
             assignments = known
@@ -101,7 +102,7 @@ def export_grades(*, course_dir=None, assignments=None, to=None, db_url=None):
         written.append(course_csv)
         for name in assignments:
             assignment = gradebook.find_assignment(name)
-            reports = read_reports(name, course_dir=course)
+            reports = read_reports(name, course_dir=course.root)
             tests = [
                 (notebook.name, cell.name)
                 for notebook in assignment.notebooks

@@ -29,6 +29,8 @@ import json
 import re
 from pathlib import Path
 
+from .course import Course
+
 # HideHiddenTestOutputs and ScoreSummary are built on first use (they import nbgrader).
 __all__ = [
     "check_feedback",
@@ -334,35 +336,24 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     """
     import nbformat
 
-    from .course import _check_assignment, _course_dir, nbgrader_command
-
-    course = _course_dir(course_dir)
-    _check_assignment(assignment, course)
-    graded = sorted(
-        p.parent.name for p in (course / "autograded").glob(f"*/{assignment}") if p.is_dir()
-    )
+    course = Course.open(course_dir, db_url=db_url)
+    course.check_assignment(assignment)
+    graded = course.students(assignment, "autograded")
     wanted = graded if students is None else list(students)
     missing = [s for s in wanted if s not in graded]
     sources = []
-    for path in sorted((course / "solutions" / assignment).glob("*.ipynb")):
+    for path in sorted((course.source / assignment).glob("*.ipynb")):
         sources += [cell.source for cell in nbformat.read(path, as_version=4).cells]
     lines = hidden_test_lines(sources)
     files, leaks, failed = [], [], {}
     todo = [s for s in wanted if s in graded]
     everyone = [[]] if len(todo) == len(graded) else [[f"--student={s}" for s in todo]]
     for extra in everyone if todo else []:
-        done = nbgrader_command(
-            ["generate_feedback", assignment, "--force", *extra],
-            course_dir=course,
-            db_url=db_url,
-            check=False,
-        )
+        done = course.nbgrader(["generate_feedback", assignment, "--force", *extra], check=False)
         if done.returncode != 0:  # one student at a time: nobody else pays for one failure
             for student in todo:
-                one = nbgrader_command(
+                one = course.nbgrader(
                     ["generate_feedback", assignment, "--force", f"--student={student}"],
-                    course_dir=course,
-                    db_url=db_url,
                     check=False,
                 )
                 if one.returncode != 0:
@@ -372,7 +363,7 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     for student in todo:
         if student in failed:
             continue
-        folder = course / "feedback" / student / assignment
+        folder = course.feedback / student / assignment
         leaks += check_feedback(folder, lines)
         files += sorted(p for p in folder.rglob("*") if p.is_file())
     return {"files": files, "leaks": leaks, "missing": missing, "failed": failed}
@@ -380,7 +371,7 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
 
 def flagged_students(assignment, *, course_dir=None):
     """Students whose submission of ``assignment`` is flagged for review (reports of autograde)."""
-    from .autograde import read_reports
+    from .engine import read_reports
 
     reports = read_reports(assignment, course_dir=course_dir)
     return sorted(name for name, result in reports.items() if result.flagged)
@@ -405,18 +396,12 @@ def release_feedback(assignment, *, course_dir=None, students=None, reviewed=())
     -------
     (released, held) : (list of str, list of str)
     """
-    from .course import _course_dir, nbgrader_command
-
-    course = _course_dir(course_dir)
-    with_feedback = sorted(
-        p.parent.name for p in (course / "feedback").glob(f"*/{assignment}") if p.is_dir()
-    )
+    course = Course.open(course_dir)
+    with_feedback = course.students(assignment, "feedback")
     wanted = with_feedback if students is None else [s for s in students if s in with_feedback]
-    flagged = set(flagged_students(assignment, course_dir=course)) - set(reviewed)
+    flagged = set(flagged_students(assignment, course_dir=course.root)) - set(reviewed)
     held = [s for s in wanted if s in flagged]
     released = [s for s in wanted if s not in flagged]
     for student in released:
-        nbgrader_command(
-            ["release_feedback", assignment, f"--student={student}"], course_dir=course
-        )
+        course.nbgrader(["release_feedback", assignment, f"--student={student}"])
     return released, held

@@ -193,12 +193,12 @@ def _find_students(course, assignment):
 
 
 def _check_course(course, assignment):
-    from ..course import _course_dir, list_assignments
+    from .course import Course
 
-    course = _course_dir(course)
+    course = Course.open(course).root
     source = course / "solutions"
     if not (source / assignment).is_dir():
-        known = list_assignments(course) if source.is_dir() else []
+        known = Course.open(course).assignments() if source.is_dir() else []
         raise ValueError(
             f"No assignment {assignment!r}: {source / assignment} does not exist. Known "
             f"assignments: {', '.join(known) or 'none'}. Check the name, or pass the course "

@@ -13,6 +13,7 @@ import signal
 
 __all__ = ["kill_tree", "process_tree", "tree_rss"]
 
+
 def _marked(pid, marker):
     """Whether process ``pid`` was started with ``COURSEKIT_SANDBOX=marker`` in its environment."""
     try:

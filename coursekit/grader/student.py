@@ -113,8 +113,14 @@ def _call(namespace, request, folder):
     name = request["name"]
     function = namespace.get(name)
     if function is None or not callable(function):
-        return {"raise": {"type": "NameError", "bases": ["NameError", "Exception"],
-                          "message": f"name {name!r} is not defined", "where": ""}}
+        return {
+            "raise": {
+                "type": "NameError",
+                "bases": ["NameError", "Exception"],
+                "message": f"name {name!r} is not defined",
+                "where": "",
+            }
+        }
     args = wire.decode(request["args"], folder)
     kwargs = wire.decode(request["kwargs"], folder)
     before = [_fingerprint(value) for value in args]
