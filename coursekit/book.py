@@ -300,17 +300,20 @@ def assignment_page(notebook, *, launch=None, root=REPO_ROOT):
         "## Open the notebook",
         "",
     ]
+    lines += ["````{container} sd-d-flex-row", ""]  # the buttons side by side
     for label, url, tooltip in _launch_links(name, launch):
         lines += [
             f"```{{button-link}} {url}",
             ":color: primary",
             ":outline:",
+            ":class: sd-mx-1",
             f":tooltip: {tooltip}",
             "",
             label,
             "```",
             "",
         ]
+    lines += ["````", ""]
     lines += [
         f"Or download the student notebook, {{download}}`{name}.ipynb "
         f"<../../exercises/{name}/{name}.ipynb>`, and open it in your own Jupyter (see "
