@@ -515,6 +515,10 @@ def run_idle_culler(argv=None):
     ----------
     argv : list of str, optional
         The culler's options, e.g. ``["--timeout=3600"]`` (default: ``sys.argv[1:]``).
+
+    Examples
+    --------
+    >>> run_idle_culler(["--timeout=3600", "--cull-every=300"])  # doctest: +SKIP
     """
     import signal
 
