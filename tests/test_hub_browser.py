@@ -5,7 +5,8 @@ form and opens the formgrader as the hub's home page links it. It must land in J
 the formgrader in a tab (the browser would refuse to show it there if the formgrader's server
 kept JupyterHub's ``frame-ancestors 'none'``), without the "Jupyter news" question, and the
 formgrader's *Preview* link must open the student version in JupyterLab's file browser
-(outside Lab, nbgrader links it to ``/tree/...``, a 404 on a hub).
+(outside Lab, nbgrader links it to ``/tree/...``, a 404 on a hub). A feedback page, shown by
+the server, typesets its formulas with that server's MathJax and asks nothing of the network.
 """
 
 from __future__ import annotations
@@ -55,13 +56,13 @@ def trial_hub(tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_hub(url, process, log_path)
-        yield url, password
+        yield url, password, course_dir
     finally:
         _stop_hub(process, tmp_path / "trial")
 
 
 def test_formgrader_in_lab(trial_hub, browser):  # noqa: F811  (the fixture)
-    url, password = trial_hub
+    url, password, course_dir = trial_hub
     instructor = HubClient(url, "instructor", password)
     reply = instructor.json(
         "POST", f"services/formgrader/formgrader/api/assignment/{ASSIGNMENT}/assign"
@@ -95,6 +96,34 @@ def test_formgrader_in_lab(trial_hub, browser):  # noqa: F811  (the fixture)
     breadcrumbs = page.locator(".jp-BreadCrumbs").first.inner_text()
     assert ASSIGNMENT in breadcrumbs, breadcrumbs
     assert page.get_by_text("official Jupyter news").count() == 0
+
+    # A feedback page typesets its formulas with MathJax from the server that shows it.
+    (course_dir / "feedback-check").mkdir()
+    (course_dir / "feedback-check" / "feedback.html").write_text(_feedback_page("$x^2$"))
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{url}/services/formgrader/files/feedback-check/feedback.html")
+    page.locator("mjx-container").first.wait_for(timeout=30_000)
+    assert any(r.endswith("/services/formgrader/static/mathjax/es5/tex-chtml.js") for r in requests)
+    assert all(r.startswith(url) for r in requests), requests
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "formgrader-in-lab.png"))
     page.close()
+
+
+def _feedback_page(markdown):
+    """The HTML nbgrader's feedback step makes of a one-cell notebook, with the hub's settings."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbgrader.converters import GenerateFeedback
+    from traitlets.config import PyFileConfigLoader
+
+    common = coursekit_hub.HUB_DIR / "jupyter" / "common"
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(common)).load_config()
+    converter = GenerateFeedback(config=config)
+    exporter = HTMLExporter(parent=converter, config=converter.config)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)])
+    grades = {"notebook": "check", "score": 1, "max_score": 1, "late_penalty": 0}
+    page, _ = exporter.from_notebook_node(notebook, resources={"nbgrader": grades})
+    return page
