@@ -13,8 +13,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -480,6 +482,63 @@ def test_no_user_namespaces_means_a_refusal_unless_unsafe(tiny, monkeypatch, cap
     assert again[0].sandbox == "bwrap" and not again[0].flags
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="creates a Unix user to grade as (needs root)")
+def test_an_unprivileged_grader_gets_the_same_sandbox_and_grades(tmp_path):
+    """The hub's formgrader grades as the unprivileged `grader`: bwrap through user namespaces."""
+    import pwd
+    import tempfile
+
+    user = "ckgradetest"
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--create-home", user], check=True)
+    root = Path(tempfile.mkdtemp(prefix="ck-unprivileged-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        course_dir = _make_course(root / "course")
+        _submit(course_dir, "ada")
+        _submit(course_dir, "cyd", "raise NotImplementedError()")
+        _submit(  # tries what the grader's own account could read, outside the sandbox
+            course_dir,
+            "eve",
+            extra_cell="import os\nprint('SEEN', [p for p in ('../../../solutions', "
+            f"{str(course_dir)!r}, {pwd.getpwnam(user).pw_dir!r}, '/etc/shadow') "
+            "if os.path.exists(p)])",
+        )
+        subprocess.run(["chown", "-R", user, str(root)], check=True)
+        home = pwd.getpwnam(user).pw_dir
+        done = subprocess.run(
+            [
+                "runuser",
+                "-u",
+                user,
+                "--",
+                str(Path(sys.executable).parent / "coursekit"),
+                "autograde",
+                TINY,
+                "--course",
+                str(course_dir),
+                "--jobs",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8"},
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "student code ran in the bubblewrap sandbox; tests ran" in done.stdout
+        reports = autograde.read_reports(TINY, course_dir=course_dir)
+        assert {name: r.score for name, r in reports.items()} == {"ada": 5, "cyd": 0, "eve": 5}
+        assert all(r.sandbox == "bwrap" for r in reports.values())
+        graded = course_dir / "autograded" / "eve" / TINY / f"{TINY}.ipynb"
+        assert "SEEN []" in graded.read_text()  # not the solutions, not the grader's home
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 # -- the static review -----------------------------------------------------------------------
 
 
@@ -506,23 +565,3 @@ def test_review_leaves_ordinary_solutions_alone():
     for assignment in course.list_assignments():
         for path in (course.REPO_ROOT / "solutions" / assignment).glob("*.ipynb"):
             assert review.review_notebook(path) == [], f"{assignment}: reference is flagged"
-
-
-# -- a kernel that never started is graded again -------------------------------------------
-
-
-def test_a_kernel_that_did_not_start_is_retried_not_blamed_on_the_student(tmp_path):
-    # (The real event, two kernels picking the same port at once, cannot be caused on
-    # purpose; this is the log nbgrader wrote when it happened in a test run.)
-    job = autograde._Job(student="ada", scratch=tmp_path)
-    (tmp_path / "nbgrader.log").write_text(
-        "zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:48199')\n"
-        "[AutogradeApp | ERROR] Error occurred while starting new kernel client for kernel "
-        "59a0cc3b: Kernel didn't respond in 60 seconds\n"
-    )
-    assert autograde._kernel_did_not_start(job, exit_code=1)
-    assert not autograde._kernel_did_not_start(job, exit_code=0)
-    (tmp_path / "nbgrader.log").write_text("[AutogradeApp | ERROR] Kernel died\n")
-    assert not autograde._kernel_did_not_start(job, exit_code=1)  # the student's code did it
-    job.killed = "timeout: still running after 40 s (killed)"
-    assert not autograde._kernel_did_not_start(job, exit_code=-9)

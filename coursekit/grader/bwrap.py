@@ -37,6 +37,7 @@ __all__ = [
     "SandboxUnavailable",
     "check_available",
     "command",
+    "python",
     "shared_memory_bytes",
 ]
 
@@ -68,6 +69,11 @@ _ETC = (
     "mime.types",
     "alternatives",
 )
+
+
+def python():
+    """This interpreter's path, normalised (no ``..``: the folders around it are not mounted)."""
+    return os.path.normpath(os.path.abspath(sys.executable))
 
 
 class SandboxUnavailable(RuntimeError):
@@ -198,7 +204,7 @@ def _probe(uid):
                 os.chown(path, uid, uid)
         os.chmod(box, 0o755)
         argv = command(
-            [sys.executable, "-c", "import ipykernel, numpy, coursekit.grader.student"],
+            [python(), "-c", "import ipykernel, numpy, coursekit.grader.student"],
             box,
             memory=64 * 1024**2,
             env={"PATH": "/usr/bin:/bin", "HOME": str(box), "PYTHONNOUSERSITE": "1"},
@@ -236,14 +242,17 @@ def check_available(uid=None):
         raise SandboxUnavailable(reason)
 
 
-def shared_memory_bytes(pids):
+def shared_memory_bytes(pids, size):
     """Bytes held in the private ``/tmp`` and ``/dev/shm`` of the sandboxes among ``pids``.
 
     Files in a tmpfs belong to no process, so a process tree's resident memory misses them;
-    the batch adds this to it. Each mount namespace is counted once.
+    the batch adds this to it. Each mount namespace is counted once, and only file systems
+    of the sandbox's own ``size`` (the ``memory`` given to :func:`command`): a sandbox still
+    setting itself up shows the host's ``/tmp``, which is not its memory.
     """
     own = _namespace(os.getpid())
     seen, total = set(), 0
+    page = os.sysconf("SC_PAGE_SIZE")
     for pid in pids:
         namespace = _namespace(pid)
         if namespace is None or namespace == own or namespace in seen:
@@ -253,6 +262,8 @@ def shared_memory_bytes(pids):
             try:
                 info = os.statvfs(f"/proc/{pid}/root/{mount}")
             except OSError:
+                continue
+            if abs(info.f_blocks * info.f_frsize - int(size)) > page:
                 continue
             total += (info.f_blocks - info.f_bfree) * info.f_frsize
     return total

@@ -166,7 +166,6 @@ class _Job:
     scratch: Path = None
     started: float = 0.0
     ended: float = 0.0
-    attempt: int = 1
     marker: str = ""
     killed: str = ""
     peak_rss: int = 0
@@ -350,23 +349,6 @@ def _worker_main(job, assignment, settings):
         os._exit(code)
 
 
-def _kernel_did_not_start(job, exit_code):
-    """Whether grading failed because the kernel never started, before any cell ran.
-
-    Two kernels starting at the same moment can pick the same free TCP port (jupyter_client
-    chooses ports before the kernel binds them); the loser never answers, and nbgrader gives
-    up after a minute. That is the machine's fault, not the student's: the submission is
-    graded once more.
-    """
-    if job.killed or exit_code == 0 or job.scratch is None:
-        return False
-    try:
-        log_text = (job.scratch / "nbgrader.log").read_text(errors="replace")
-    except OSError:
-        return False
-    return "Error occurred while starting new kernel client" in log_text
-
-
 def _classify_failure(log_text, exit_code):
     """(status, reason) for a worker that exited non-zero, from nbgrader's log."""
     lines = log_text.splitlines()
@@ -498,10 +480,6 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 job.pid, job.started = pid, time.monotonic()
                 running[pid] = job
             for job, exit_code in finished:
-                if job.attempt == 1 and _kernel_did_not_start(job, exit_code):
-                    shutil.rmtree(job.scratch, ignore_errors=True)
-                    pending.insert(0, _Job(student=job.student, attempt=2))
-                    continue
                 result = _finish(
                     job,
                     exit_code,
@@ -527,7 +505,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                     with contextlib.suppress(psutil.Error):
                         tree = processes.process_tree(pid, job.marker)
                         rss = processes.tree_rss(pid, job.marker)
-                        rss += bwrap.shared_memory_bytes([p.pid for p in tree])
+                        rss += bwrap.shared_memory_bytes([p.pid for p in tree], memory)
                     job.peak_rss = max(job.peak_rss, rss)
                     if elapsed > timeout:
                         job.killed = f"timeout: still running after {timeout:g} s (killed)"
@@ -842,7 +820,7 @@ def autograde(
         process = subprocess.Popen(
             [sys.executable, "-m", "coursekit.grader.engine", str(options_file)],
             env=env,
-            cwd=course,
+            cwd=course.root,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

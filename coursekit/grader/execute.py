@@ -40,7 +40,7 @@ import traceback
 from pathlib import Path
 
 from . import bwrap, wire
-from .names import needed_names
+from .names import bound_names, mentioned_names, needed_names
 
 __all__ = ["SETTINGS_ENV", "RemoteFunction", "StudentError"]  # and TwoProcessExecute (lazy)
 
@@ -161,7 +161,7 @@ def _student_env(box, settings):
 
     home = box.path / "home"
     env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "PATH": f"{Path(bwrap.python()).parent}:/usr/bin:/bin",
         "HOME": str(home),
         "TMPDIR": "/tmp",
         "LANG": "C.UTF-8",
@@ -223,6 +223,8 @@ def _kernel_manager_class():
 
         def format_kernel_cmd(self, extra_arguments=None):
             command = super().format_kernel_cmd(extra_arguments=extra_arguments)
+            if command and command[0] == sys.executable:
+                command[0] = bwrap.python()
             if self.settings.get("unsafe"):
                 return command
             return bwrap.command(
@@ -374,12 +376,22 @@ class StudentClient:
         shutil.rmtree(folder_path, ignore_errors=True)
 
     def _wait(self, msg_id):
+        """Wait for the reply to ``msg_id`` (shell) and its outputs (iopub, until idle).
+
+        Both are needed: the reply is certain to come (shell messages are never dropped), the
+        outputs come before "idle" on iopub, whose first messages a new subscriber can miss.
+        """
         from queue import Empty
 
         deadline = time.monotonic() + self.timeout
+        replied = idle = None  # when each came
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if replied is not None and (idle is not None or now - replied > 2.0):
+                return
+            if idle is not None and replied is None and now - idle > 2.0:
+                return
+            if now > deadline:
                 self.executor.log.warning("student call timed out; interrupting the kernel")
                 self.interrupt()
                 raise CellTimeoutError(
@@ -391,19 +403,49 @@ class StudentClient:
                     "the kernel running your code died (your code exited it, e.g. with "
                     "os._exit, or crashed it); the remaining tests cannot run"
                 )
+            if replied is None:
+                with contextlib.suppress(Empty):
+                    while True:
+                        reply = self.kc.get_shell_msg(timeout=0)
+                        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                            replied = time.monotonic()
+                            content = reply.get("content", {})
+                            if content.get("status") == "error":
+                                self.errors.append(
+                                    (str(content.get("ename")), str(content.get("evalue")))
+                                )
+                            break
+                if replied is not None and idle is not None:
+                    return
             try:
-                message = self.kc.get_iopub_msg(timeout=min(remaining, 0.5))
+                message = self.kc.get_iopub_msg(timeout=0.05 if replied else 0.2)
             except Empty:
                 continue
             if message.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = message["msg_type"], message["content"]
-            if kind == "error":
-                self.errors.append((str(content.get("ename")), str(content.get("evalue"))))
-            elif kind == "stream" and sum(map(len, self.output)) < 20_000:
+            if kind == "stream" and sum(map(len, self.output)) < 20_000:
                 self.output.append(str(content.get("text", ""))[:20_000])
             elif kind == "status" and content.get("execution_state") == "idle":
-                return
+                idle = time.monotonic()
+
+    def wait_ready(self, timeout):
+        """Wait until the kernel answers (its heartbeat may not beat yet at start-up)."""
+        from queue import Empty
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.dead():
+                raise KernelDied("the student process exited while starting")
+            msg_id = self.kc.kernel_info()
+            try:
+                while True:
+                    reply = self.kc.get_shell_msg(timeout=1.0)
+                    if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                        return
+            except Empty:
+                continue
+        raise StudentError(f"the student process did not answer within {timeout:g} s")
 
     def dead(self):
         """Whether the sandbox (and so the kernel) has exited."""
@@ -531,6 +573,7 @@ def _execute_class():  # noqa: C901  (the class body)
                             if cell.source.strip():
                                 self.preprocess_cell(cell, resources, index)
                     client = StudentClient(self, self.km, box, timeout=self.timeout or 300)
+                    client.wait_ready(self.startup_timeout)
                     try:
                         self._run_tests(client, profile)
                     finally:
@@ -558,6 +601,14 @@ def _execute_class():  # noqa: C901  (the class body)
                         with contextlib.redirect_stderr(io.StringIO()):
                             exec(compile(cell.source, "<setup>", "exec"), namespace)  # noqa: S102
             own = set(namespace)
+            # names a test mentions as a string ("history" in globals()) and a cell defines
+            self._defined = set().union(
+                *(
+                    bound_names(c.source)
+                    for c in self.nb.cells
+                    if c.cell_type == "code" and not is_test(c)
+                )
+            )
             count = 0
             previous_hook = grading._numpy_only_route
             grading._numpy_only_route = self._numpy_route(client, profile)
@@ -578,7 +629,8 @@ def _execute_class():  # noqa: C901  (the class body)
             error = None
             try:
                 code = compile(cell.source, f"<test {_nbgrader(cell).get('grade_id')}>", "exec")
-                wanted = needed_names(cell.source) - own - _BUILTIN_NAMES
+                wanted = needed_names(cell.source) | (mentioned_names(cell.source) & self._defined)
+                wanted -= own | _BUILTIN_NAMES
                 if wanted:
                     fetched = client.lookup(wanted)
                     namespace.update(fetched)
@@ -642,7 +694,12 @@ def _execute_class():  # noqa: C901  (the class body)
                 km = manager(box=self._box, profile="numpy", settings=self._settings)
                 self._run_coroutine(km.start_kernel(extra_arguments=self.extra_arguments))
                 client = StudentClient(self, km, self._box, timeout=self.timeout or 300)
-                client.kc.wait_for_ready(timeout=self.startup_timeout)
+                try:
+                    client.wait_ready(max(self.startup_timeout, self.timeout or 300))
+                except Exception:
+                    client.close()
+                    self._run_coroutine(km.shutdown_kernel(now=True))
+                    raise
                 for source, answer in self._student_sources:
                     client.errors = []
                     msg_id = client.kc.execute(source, silent=True, store_history=False)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import symtable
 
-__all__ = ["bound_names", "needed_names"]
+__all__ = ["bound_names", "mentioned_names", "needed_names"]
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -117,3 +117,24 @@ def needed_names(source):
         bound |= _binding(statement)
     nested = _nested_globals(symtable.symtable(source, "<cell>", "exec"))
     return needed | (nested - bound)
+
+
+def mentioned_names(source):
+    """Identifiers a cell mentions as strings (``"history" in globals()``, ``require("x")``).
+
+    Examples
+    --------
+    >>> sorted(mentioned_names('require("history", "the autoencoder"); name = "conv1"'))
+    ['conv1', 'history']
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.isidentifier()
+    }

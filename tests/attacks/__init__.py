@@ -686,6 +686,14 @@ ATTACKS = [
         _missing_notebook,
         {"status": "error", "score": 0.0, "reason": "no notebook"},
     ),
+    # (k) NumPy-only tasks: the rule is the sandbox's (no SciPy, no Keras in that process)
+    Attack(
+        "not_numpy_only",
+        "k",
+        "sigmoid through scipy.special.expit (tanh uses it), relu through keras.ops",
+        writer(lambda: _not_numpy_only()),
+        {"status": "graded", "score": 32.0},
+    ),
     # (j) feedback: text a student typed must not break feedback for anyone
     Attack(
         "feedback_breaker",
@@ -695,6 +703,22 @@ ATTACKS = [
         {"status": "graded", "score": 36.0},
     ),
 ]
+
+
+def _not_numpy_only():
+    nb = load("reference")
+    for cell in nb.cells:
+        if grade_id(cell) == "sigmoid":
+            cell.source = (
+                "import scipy.special\n\n\ndef sigmoid(z):\n"
+                "    return scipy.special.expit(np.asarray(z, dtype=float))\n"
+            )
+        elif grade_id(cell) == "relu":
+            cell.source = (
+                "def relu(z):\n"
+                "    return keras.ops.convert_to_numpy(keras.ops.relu(np.asarray(z, float)))\n"
+            )
+    return nb
 
 
 def _feedback_breaker():
