@@ -200,6 +200,7 @@ def _cmd_autograde(args):
         memory=args.memory,
         cell_timeout=args.cell_timeout,
         unsafe_no_sandbox=args.unsafe_no_sandbox,
+        external=_external_box(args.sandbox),
         keep_scratch=args.keep_scratch,
         db_url=args.db_url,
         on_result=on_result,
@@ -222,6 +223,8 @@ def _cmd_autograde(args):
     print(f"graded {len(results)} submission(s) in {elapsed:.1f} s with {args.jobs or 'all'} jobs")
     if isolation.get("sandbox") == "none":
         print(f"WARNING: {isolation.get('reason')}; every submission is flagged")
+    elif isolation.get("sandbox") == "external":
+        print("student code ran in the student container (external box); tests ran here")
     else:
         who = f" as user ids {isolation['uid']}+" if isolation.get("uid") is not None else ""
         print(f"student code ran in the bubblewrap sandbox{who}; tests ran in the grader")
@@ -232,6 +235,17 @@ def _cmd_autograde(args):
             print("\n".join(_flag_lines(result, 5)))
     print(f"\nreports: {_resolved_course(args).reports / args.assignment}")
     return 0
+
+
+def _external_box(value):
+    if value == "bwrap":
+        return None
+    if not value.startswith("external:") or not value[len("external:") :]:
+        raise ValueError(
+            f"--sandbox must be 'bwrap' or 'external:DIR' (DIR: the box a podkernel runs in). "
+            f"Received: {value!r}."
+        )
+    return value[len("external:") :]
 
 
 def _resolved_course(args):
@@ -372,8 +386,15 @@ def _parser():
         action="store_true",
         help="grade even where the sandbox cannot run (student code runs as you; flagged)",
     )
+    p.add_argument(
+        "--sandbox",
+        default="bwrap",
+        metavar="bwrap|external:DIR",
+        help="external:DIR: the student's kernel already runs in another container sharing "
+        "DIR (a Kubernetes grading Job, see hub/README.md); one --student only",
+    )
     p.add_argument("--keep-scratch", action="store_true", help="keep the scratch folders")
-    p.add_argument("--course", help=course_help)
+    p.add_argument("--course", "--course-dir", dest="course", help=course_help)
     p.add_argument("--db-url", help=db_help)
     p.set_defaults(func=_cmd_autograde)
 

@@ -579,3 +579,37 @@ def test_podkernel_refuses_bad_boxes(tmp_path):
         env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
     )
     assert result.returncode == 1 and "cannot prepare the box" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_grader_grades_against_a_podkernel_in_a_shared_box(tmp_path):
+    """What a grading Job does, on one machine: the student container's podkernel in a box,
+    then `coursekit autograde --sandbox external:BOX` in the grader container."""
+    import subprocess
+    import sys
+    import time
+
+    from test_autograde import TINY, _make_course, _submit
+
+    from coursekit import cli
+    from coursekit.grader import engine
+
+    course_dir = _make_course(tmp_path / "course")
+    _submit(course_dir, "ada")
+    _submit(course_dir, "bob", "return np.asarray(x, dtype=float)")
+    box = tmp_path / "box"
+    pod = subprocess.Popen([sys.executable, "-m", "coursekit.grader.podkernel", str(box)])
+    try:
+        with pytest.raises(ValueError, match="one student"):
+            engine.autograde(TINY, course_dir=course_dir, external=box)
+        arguments = ["autograde", TINY, "--student", "ada", "--course-dir", str(course_dir)]
+        assert cli.main([*arguments, "--sandbox", f"external:{box}"]) == 0
+        (ada,) = engine.read_reports(TINY, course_dir=course_dir).values()
+        assert (ada.score, ada.sandbox, ada.status) == (5, "external", "graded")
+        deadline = time.monotonic() + 60
+        while pod.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert pod.poll() == 0, "the grader ends the student container's kernel"
+        assert cli.main([*arguments, "--sandbox", "externally"]) == 2  # a clear error
+    finally:
+        pod.kill()

@@ -314,6 +314,7 @@ def _worker_main(job, assignment, settings):
                 "uid": uid,
                 "memory": settings["memory"],
                 "unsafe": settings["unsafe"],
+                "external": settings["external"],
                 "report": str(scratch / "grader"),
                 "box_root": settings["box_root"],
                 "mpl_cache": settings.get("mpl_cache"),
@@ -399,8 +400,9 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     batch_dir.chmod(0o711)
     try:
         unsafe = not options.get("sandbox", True)
+        external = options.get("external")
         uid = None
-        if not unsafe and os.geteuid() == 0:
+        if not unsafe and not external and os.geteuid() == 0:
             uid = _free_uid(0)
             for slot in range(jobs):
                 _free_uid(slot)
@@ -410,6 +412,8 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 "uid": None,
                 "reason": "graded with --unsafe-no-sandbox: student code ran without the sandbox",
             }
+        elif external:
+            isolation = {"sandbox": "external", "uid": None, "reason": ""}
         else:
             isolation = {"sandbox": "bwrap", "uid": uid, "reason": ""}
         # matplotlib's font cache takes seconds to build: once per batch, on a thread while
@@ -435,6 +439,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
             "uid": uid,
             "memory": memory,
             "unsafe": unsafe,
+            "external": external,
             "box_root": str(batch_dir),
             "mpl_cache": str(batch_dir / "mplconfig"),
             "cell_timeout": options.get("cell_timeout"),
@@ -714,6 +719,7 @@ def autograde(
     cell_timeout=None,
     db_url=None,
     unsafe_no_sandbox=False,
+    external=None,
     keep_scratch=False,
     on_result=None,
 ):
@@ -743,6 +749,10 @@ def autograde(
         student's code then runs as this user without a sandbox, and every report, the
         gradebook (flagged) and the export say so. Without it, such a machine raises
         :class:`coursekit.grader.bwrap.SandboxUnavailable` with the reason.
+    external : path-like, optional
+        The box of a student kernel that another container already runs
+        (``python -m coursekit.grader.podkernel BOX``, a Kubernetes grading Job): grade the
+        one student in ``students`` against it instead of starting a sandbox.
     keep_scratch : bool, default=False
         Keep the per-submission scratch folders (for debugging).
     on_result : callable, optional
@@ -787,7 +797,12 @@ def autograde(
             )
     if not students:
         return [], {"sandbox": "bwrap", "uid": None, "reason": "no submissions"}
-    if not unsafe_no_sandbox:
+    if external is not None and len(students) != 1:
+        raise ValueError(
+            "external=BOX grades one submission (one Job, one pod); name one student. "
+            f"Received: {len(students)} students."
+        )
+    if not unsafe_no_sandbox and external is None:
         try:
             bwrap.check_available(_free_uid(0) if os.geteuid() == 0 else None)
         except bwrap.SandboxUnavailable as error:
@@ -806,6 +821,7 @@ def autograde(
         "cell_timeout": cell_timeout,
         "db_url": db_url,
         "sandbox": not unsafe_no_sandbox,
+        "external": str(Path(external).resolve()) if external is not None else None,
         "keep_scratch": keep_scratch,
     }
     with tempfile.TemporaryDirectory(prefix="coursekit-batch-") as folder:
