@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import os
 import platform
 import sys
 import time
@@ -89,6 +90,14 @@ def _cmd_doctor(args):
     print(f"TensorFlow built with CUDA: {report['cuda_build'] or 'no (CPU-only build)'}")
     print()
     _cmd_data(argparse.Namespace(check=None, download=None))
+    print()
+    from .grader import bwrap
+
+    try:
+        bwrap.check_available(64100 if os.geteuid() == 0 else None)
+        print("grading sandbox: bubblewrap works here (student code is graded in it)")
+    except bwrap.SandboxUnavailable as error:
+        print(f"grading sandbox: unavailable: {error}")
     print()
     root = course.REPO_ROOT
     if not (root / "nbgrader_config.py").is_file():

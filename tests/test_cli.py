@@ -53,6 +53,7 @@ def test_doctor_reports_versions_gpu_data_and_nbgrader():
         "solutions",
         "exercises",
         "a01_perceptron",
+        "grading sandbox: ",
     ):
         assert expected in out, f"doctor output lacks {expected!r}:\n{out}"
     assert "absl::InitializeLog" not in done.stderr
