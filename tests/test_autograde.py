@@ -511,7 +511,7 @@ def test_an_unprivileged_grader_gets_the_same_sandbox_and_grades(tmp_path):
         home = pwd.getpwnam(user).pw_dir
         done = subprocess.run(
             [
-                "runuser",
+                shutil.which("runuser") or "/usr/sbin/runuser",
                 "-u",
                 user,
                 "--",
