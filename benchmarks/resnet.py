@@ -15,8 +15,9 @@ adds the block's input to its output before the last ReLU (a strided 1 x 1 convo
 the shape changes); the plain variant is the same network without these additions. Every
 variant starts from the same seed and trains with Adam on the first ``--train-images``
 Fashion-MNIST training images, validated on the last 5 000 after every epoch, and is tested
-once on the 10 000 test images. Writes ``benchmarks/results/resnet.json`` with the settings,
-every run's per-epoch history, its test accuracy and the machine; chapter 6 reads it.
+once on the 10 000 test images. Writes ``benchmarks/results/resnet.json`` (``resnet_no_bn.json``
+with ``--no-batchnorm``) with the settings, every run's per-epoch history, its test accuracy
+and the machine; chapter 6 reads both.
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-import numpy as np  # noqa: E402
 from reference_cnn import machine_info  # noqa: E402
 
 import coursekit  # noqa: E402
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "resnet.json"
+RESULTS_NO_BN = REPO_ROOT / "benchmarks" / "results" / "resnet_no_bn.json"
 
 
 def build_network(keras, *, blocks, residual, batchnorm=True, width=16):
@@ -78,16 +79,28 @@ def build_network(keras, *, blocks, residual, batchnorm=True, width=16):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--blocks", type=int, nargs="+", default=[1, 4],
-                        help="blocks per stage for each depth (weight layers: 6 * blocks + 2)")
+    parser.add_argument(
+        "--blocks",
+        type=int,
+        nargs="+",
+        default=[1, 4],
+        help="blocks per stage for each depth (weight layers: 6 * blocks + 2)",
+    )
     parser.add_argument("--width", type=int, default=8, help="filters of the first stage")
     parser.add_argument("--train-images", type=int, default=8000)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--no-batchnorm", action="store_true")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="default: results/resnet.json, or resnet_no_bn.json without BN",
+    )
     args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = RESULTS_NO_BN if args.no_batchnorm else RESULTS
 
     keras = coursekit.quiet_tensorflow()
     (x_all, y_all), (x_test, y_test), _ = coursekit.load_fashion_mnist()
@@ -100,28 +113,40 @@ def main(argv=None):
         for blocks in args.blocks:
             for residual in (False, True):
                 keras.utils.set_random_seed(seed)
-                model = build_network(keras, blocks=blocks, residual=residual,
-                                      batchnorm=not args.no_batchnorm, width=args.width)
+                model = build_network(
+                    keras,
+                    blocks=blocks,
+                    residual=residual,
+                    batchnorm=not args.no_batchnorm,
+                    width=args.width,
+                )
                 start = time.perf_counter()
                 history = model.fit(
-                    x_train, y_train, validation_data=(x_valid, y_valid),
-                    epochs=args.epochs, batch_size=args.batch_size, verbose=0,
+                    x_train,
+                    y_train,
+                    validation_data=(x_valid, y_valid),
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    verbose=0,
                 )
                 fit_seconds = time.perf_counter() - start
                 _, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-                runs.append({
-                    "network": "residual" if residual else "plain",
-                    "blocks": blocks,
-                    "weight_layers": 6 * blocks + 2,
-                    "seed": seed,
-                    "parameters": model.count_params(),
-                    "fit_seconds": round(fit_seconds, 1),
-                    "history": {key: [round(float(v), 4) for v in values]
-                                for key, values in history.history.items()},
-                    "test_accuracy": round(float(test_accuracy), 4),
-                })
-                print(json.dumps({k: v for k, v in runs[-1].items() if k != "history"}),
-                      flush=True)
+                runs.append(
+                    {
+                        "network": "residual" if residual else "plain",
+                        "blocks": blocks,
+                        "weight_layers": 6 * blocks + 2,
+                        "seed": seed,
+                        "parameters": model.count_params(),
+                        "fit_seconds": round(fit_seconds, 1),
+                        "history": {
+                            key: [round(float(v), 4) for v in values]
+                            for key, values in history.history.items()
+                        },
+                        "test_accuracy": round(float(test_accuracy), 4),
+                    }
+                )
+                print(json.dumps({k: v for k, v in runs[-1].items() if k != "history"}), flush=True)
     record = {
         "description": "Chapter 6: plain vs residual CNNs of two depths on Fashion-MNIST.",
         "date": datetime.date.today().isoformat(),
@@ -147,5 +172,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=4)
     main()
