@@ -364,7 +364,7 @@ class hidden:  # noqa: N801  (used like a function: `with hidden("..."):`)
 
 
 def shares_layer(model, other, layer):
-    """Whether ``model``'s layer ``layer`` (a name or an index) is ``other``'s own layer.
+    """Whether ``model``'s layer ``layer`` (a name or an index in ``model``) is one of ``other``'s.
 
     In one process this is ``model.get_layer(name) is other.get_layer(name)``. When graded,
     the models a test holds are copies of the student's, and the student process reports
@@ -380,7 +380,9 @@ def shares_layer(model, other, layer):
     (True, False)
     """
     mine = model.layers[layer] if isinstance(layer, int) else model.get_layer(layer)
-    theirs = other.layers[layer] if isinstance(layer, int) else other.get_layer(mine.name)
+    theirs = next((candidate for candidate in other.layers if candidate.name == mine.name), None)
+    if theirs is None:
+        return False
     if mine is theirs:
         return True
     link = getattr(model, "__dict__", {}).get("_coursekit_shared", {}).get(mine.name)

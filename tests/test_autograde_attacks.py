@@ -200,3 +200,72 @@ def test_regrading_is_idempotent_and_keeps_manual_scores(attack_run):
         assert len(gradebook.find_assignment(ASSIGNMENT).submissions) == len(results)
         grade = gradebook.find_grade("step_values", ASSIGNMENT, ASSIGNMENT, "blank")
         assert grade.manual_score == 1.0 and grade.auto_score == 0.0
+
+
+# -- the same classes of attack on a training assignment (a02) and a NumPy-only one (a07) -----
+
+IN_PROCESS_TRICKS = """
+# every in-process trick at once: rebind the helpers, patch NumPy and Keras, fake the data the
+# visible tests use, take over the grading interface
+import numpy
+import coursekit.grader.student as _bridge
+check_array = check_equal = check_raises = lambda *args, **kwargs: None
+numpy.isclose = lambda a, b, **k: numpy.ones(numpy.broadcast(a, b).shape, dtype=bool)
+numpy.allclose = numpy.array_equal = lambda *a, **k: True
+_real = _bridge.handle
+_bridge.handle = lambda namespace, path: _real(namespace, path)
+"""
+
+REACH_OUT = """
+import glob, os, subprocess
+subprocess.Popen(["sleep", "4244"], start_new_session=True)
+found = []
+for top in ("/tmp", "/home", "/root", "/srv", "/work", "/var", "/opt", "/mnt"):
+    found += glob.glob(f"{top}/**/solutions", recursive=True)
+print("FOUND", sorted(found)[:5])
+"""
+
+
+def _with_cell(path, source):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    index = next(
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "setup"
+    )
+    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+@pytest.mark.parametrize("assignment", ["a02_mlp", "a07_clustering"])
+def test_attacks_on_a_training_and_a_numpy_only_assignment(tmp_path, assignment):
+    """Untouched + every in-process trick earns what untouched earns (0); the reference that
+    reaches for files and processes earns full marks, finds nothing and leaves nothing."""
+    import nbformat
+    import psutil
+
+    root = course.REPO_ROOT
+    course_dir = tmp_path / "course"
+    course_dir.mkdir()
+    shutil.copy(root / "nbgrader_config.py", course_dir)
+    shutil.copytree(root / "solutions" / assignment, course_dir / "solutions" / assignment)
+    notebook = f"{assignment}.ipynb"
+    for student, origin, source in (
+        ("tricks", root / "exercises" / assignment / notebook, IN_PROCESS_TRICKS),
+        ("reacher", root / "solutions" / assignment / notebook, REACH_OUT),
+    ):
+        folder = course_dir / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(_with_cell(origin, source), folder / notebook)
+    results, isolation = autograde.autograde(assignment, course_dir=course_dir, jobs=2)
+    by_student = {r.student: r for r in results}
+    assert isolation["sandbox"] == "bwrap"
+    assert by_student["tricks"].score == 0.0, by_student["tricks"]
+    reacher = by_student["reacher"]
+    assert reacher.score == reacher.max_score and reacher.status == "graded", reacher
+    graded = course_dir / "autograded" / "reacher" / assignment / notebook
+    assert "FOUND []" in graded.read_text()
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "4244" in (p.info["cmdline"] or [])]
+    assert not leftovers

@@ -726,8 +726,15 @@ def _execute_class():  # noqa: C901  (the class body)
             count = 0
             previous_hook = grading._numpy_only_route
             grading._numpy_only_route = self._numpy_route(client, profile)
+            setup_names = set(own)
             try:
                 for cell in self.nb.cells:
+                    if cell.cell_type == "code" and not is_test(cell) and not is_setup(cell):
+                        # a name a test defined and a later cell of the notebook binds again:
+                        # from here on the tests see the student process's (notebook order)
+                        for name in bound_names(cell.source) & (own - setup_names):
+                            own.discard(name)
+                            namespace.pop(name, None)
                     if not is_test(cell):
                         continue
                     count += 1
