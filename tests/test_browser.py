@@ -206,3 +206,30 @@ def test_site_root_serves_a_favicon(server):
     with urllib.request.urlopen(server + "favicon.ico", timeout=10) as response:
         assert response.status == 200
         assert len(response.read()) > 100
+
+
+def test_assignment_page_opens_the_student_notebook_and_chapters_end_with_experiments(
+    built_book, server, browser
+):
+    """The second edition's pages: an assignment page with its launch buttons and a working
+    download of the student notebook (never the solution); a chapter's Experiments."""
+    page, problems = _visit(browser, server + "book/assignments/a01_perceptron.html")
+    links = [page.locator("main a").nth(i) for i in range(page.locator("main a").count())]
+    hrefs = [link.get_attribute("href") or "" for link in links]
+    assert any("user-redirect/lab/tree/a01_perceptron/a01_perceptron.ipynb" in h for h in hrefs)
+    assert any("mybinder.org" in h and "exercises/a01_perceptron" in h for h in hrefs)
+    assert any("colab.research.google.com" in h and "exercises/a01_perceptron" in h for h in hrefs)
+    download = next(h for h in hrefs if h.endswith("a01_perceptron.ipynb") and "_downloads" in h)
+    with page.expect_download() as event:
+        page.locator(f"main a[href='{download}']").first.click()
+    notebook = Path(event.value.path()).read_text()
+    assert "BEGIN SOLUTION" not in notebook and "BEGIN HIDDEN TESTS" not in notebook
+    assert "raise NotImplementedError()" in notebook  # the student version
+    assert not problems, problems
+    page.close()
+    page, problems = _visit(browser, server + "book/ch05_convolution.html")
+    heading = page.locator("main h2", has_text="Experiments")
+    assert heading.count() == 1 and heading.first.is_visible()
+    assert "Predict first" in page.locator("main").inner_text()
+    assert not problems, problems
+    page.close()
