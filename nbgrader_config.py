@@ -87,6 +87,11 @@ c.LateSubmissionPlugin.penalty_method = "none"
 # Feedback sent to students shows their score per test and the failure message of each failing
 # test, never the source, printed output or expected values of hidden tests (nbgrader's
 # default feedback shows the whole autograded notebook, hidden tests included).
+# Releasing feedback (coursekit feedback --release and the formgrader's button alike) holds
+# back the flagged submissions the instructor has not reviewed (coursekit review, then
+# coursekit feedback --release --reviewed STUDENT).
+c.ExchangeFactory.release_feedback = "coursekit.grader.feedback.HoldFlaggedReleaseFeedback"
+
 c.GenerateFeedback.preprocessors = [
     NeutraliseStudentMarkers,  # first: a marker a student typed must not break nbgrader
     GetGrades,

@@ -539,6 +539,46 @@ def test_an_unprivileged_grader_gets_the_same_sandbox_and_grades(tmp_path):
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow
+def test_release_holds_flagged_feedback_back_until_reviewed(tiny, tmp_path):
+    """coursekit feedback --release and nbgrader's own release_feedback (the formgrader's
+    button) both leave out a flagged submission until the instructor names it reviewed."""
+    from coursekit.grader.feedback import generate_feedback, release_feedback
+
+    course_dir, _, _ = tiny
+    now = datetime.now(tz=UTC)  # (nbgrader's exchange wants the submission time)
+    _submit(course_dir, "hal", timestamp=now)
+    _submit(course_dir, "gil", extra_cell="import ctypes  # flagged by the review", timestamp=now)
+    for student in ("gil", "hal"):  # what `nbgrader submit` leaves beside the notebook
+        (course_dir / "submitted" / student / TINY / "submission_secret.txt").write_text(student)
+    results, _ = autograde.autograde(TINY, course_dir=course_dir, students=["gil", "hal"], jobs=2)
+    gil, hal = results
+    assert gil.flagged and gil.status == "graded" and not hal.flagged
+    config = course_dir / "nbgrader_config.py"
+    original = config.read_text()
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    config.write_text(original + f"\nc.Exchange.root = {str(exchange)!r}\n")
+    try:
+        done = generate_feedback(TINY, course_dir=course_dir, students=["gil", "hal"])
+        assert not done["failed"] and not done["leaks"]
+        outbound = exchange / "deep-learning-in-practice" / "feedback"
+        released, held = release_feedback(TINY, course_dir=course_dir, students=["gil", "hal"])
+        assert (released, held) == (["hal"], ["gil"])
+        assert len(list(outbound.glob("*.html"))) == 1
+        course.nbgrader_command(["release_feedback", TINY], course_dir=course_dir)  # the button
+        assert len(list(outbound.glob("*.html"))) == 1  # still only hal's
+        released, held = release_feedback(
+            TINY, course_dir=course_dir, students=["gil", "hal"], reviewed=["gil"]
+        )
+        assert (released, held) == (["gil", "hal"], [])
+        assert len(list(outbound.glob("*.html"))) == 2
+    finally:
+        config.write_text(original)
+        for student in ("gil", "hal"):
+            shutil.rmtree(course_dir / "submitted" / student, ignore_errors=True)
+
+
 # -- the static review -----------------------------------------------------------------------
 
 

@@ -34,8 +34,8 @@ from .course import Course
 # HideHiddenTestOutputs and ScoreSummary are built on first use (they import nbgrader).
 __all__ = [
     "check_feedback",
-    "flagged_students",
     "generate_feedback",
+    "held_back",
     "hidden_test_lines",
     "release_feedback",
 ]
@@ -254,6 +254,8 @@ _CLASSES = None
 
 def __getattr__(name):  # the preprocessors import nbgrader, so they are built on first use
     global _CLASSES
+    if name == "HoldFlaggedReleaseFeedback":
+        return _release_class()
     names = ("HideHiddenTestOutputs", "ScoreSummary", "NeutraliseStudentMarkers")
     if name in names:
         if _CLASSES is None:
@@ -369,16 +371,36 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     return {"files": files, "leaks": leaks, "missing": missing, "failed": failed}
 
 
-def flagged_students(assignment, *, course_dir=None):
-    """Students whose submission of ``assignment`` is flagged for review (reports of autograde)."""
+def held_back(assignment, *, course_dir=None):
+    """Students whose feedback on ``assignment`` is held back: flagged, and not yet reviewed.
+
+    The flags are in the autograde reports; the instructor's reviews in
+    ``autograde_reports/ASSIGNMENT.reviewed.json`` (written by ``coursekit feedback --reviewed``).
+    """
     from .engine import read_reports
 
-    reports = read_reports(assignment, course_dir=course_dir)
-    return sorted(name for name, result in reports.items() if result.flagged)
+    course = Course.open(course_dir)
+    flagged = {
+        name
+        for name, result in read_reports(assignment, course_dir=course.root).items()
+        if result.flagged
+    }
+    return sorted(flagged - _reviewed(course, assignment))
+
+
+def _reviewed(course, assignment):
+    path = course.reports / f"{assignment}.reviewed.json"
+    try:
+        return set(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return set()
 
 
 def release_feedback(assignment, *, course_dir=None, students=None, reviewed=()):
-    """Release feedback to the students through nbgrader's exchange, flagged ones held back.
+    """Release feedback through nbgrader's exchange; flagged submissions are held back.
+
+    The holding back is done by :class:`HoldFlaggedReleaseFeedback`, the exchange class that
+    ``nbgrader_config.py`` names, so the formgrader's *Release feedback* button does the same.
 
     Parameters
     ----------
@@ -389,19 +411,44 @@ def release_feedback(assignment, *, course_dir=None, students=None, reviewed=())
     students : list of str, optional
         Only these students (default: every student with feedback).
     reviewed : iterable of str
-        Flagged students whose submission the instructor has looked at: their feedback is
-        released too.
+        Flagged students whose submission the instructor has looked at: recorded, and their
+        feedback is released too (now and at every later release).
 
     Returns
     -------
     (released, held) : (list of str, list of str)
     """
     course = Course.open(course_dir)
+    if reviewed:
+        path = course.reports / f"{assignment}.reviewed.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(sorted(_reviewed(course, assignment) | set(reviewed))))
     with_feedback = course.students(assignment, "feedback")
     wanted = with_feedback if students is None else [s for s in students if s in with_feedback]
-    flagged = set(flagged_students(assignment, course_dir=course.root)) - set(reviewed)
-    held = [s for s in wanted if s in flagged]
-    released = [s for s in wanted if s not in flagged]
-    for student in released:
-        course.nbgrader(["release_feedback", assignment, f"--student={student}"])
+    held = [s for s in wanted if s in set(held_back(assignment, course_dir=course.root))]
+    released = [s for s in wanted if s not in held]
+    calls = [[]] if students is None else [[f"--student={s}"] for s in released]
+    for extra in calls if released else []:  # (nbgrader takes one --student at a time)
+        course.nbgrader(["release_feedback", assignment, *extra])
     return released, held
+
+
+def _release_class():
+    from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+
+    class HoldFlaggedReleaseFeedback(ExchangeReleaseFeedback):
+        """nbgrader's release of feedback, without the flagged submissions not yet reviewed."""
+
+        def copy_files(self):
+            held = held_back(self.coursedir.assignment_id, course_dir=self.coursedir.root)
+            if held:
+                self.log.warning(
+                    "Holding back the feedback of flagged submissions (coursekit review, then "
+                    "coursekit feedback --release --reviewed STUDENT): %s",
+                    ", ".join(held),
+                )
+                excluded = set(filter(None, self.coursedir.student_id_exclude.split(",")))
+                self.coursedir.student_id_exclude = ",".join(sorted(excluded | set(held)))
+            super().copy_files()
+
+    return HoldFlaggedReleaseFeedback
