@@ -477,20 +477,17 @@ def _start_kernel(box):
 
 
 def _result_of(client, code):
-    """Run ``code``; its result as text, or the name of the exception it raised."""
-    msg_id = client.execute(code)
-    result = None
-    while result is None:
-        message = client.get_iopub_msg(timeout=60)
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        if message["msg_type"] == "execute_result":
-            result = message["content"]["data"]["text/plain"]
-        elif message["msg_type"] == "error":
-            result = message["content"]["ename"]
-    while client.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != msg_id:
-        pass
-    return result
+    """Run ``code`` ("statements; expression"); the expression's value as text, or the name of
+    the exception it raised. Read from the shell reply: shell messages are never dropped, while a
+    busy machine can keep iopub messages from a new subscriber."""
+    statements, _, expression = code.rpartition(";")
+    msg_id = client.execute(statements, user_expressions={"r": expression.strip()})
+    while True:
+        reply = client.get_shell_msg(timeout=120)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    result = reply["content"]["user_expressions"]["r"]
+    return result["data"]["text/plain"] if result["status"] == "ok" else result["ename"]
 
 
 def test_podkernel_serves_a_kernel_over_unix_sockets(tmp_path):
