@@ -563,10 +563,38 @@ def load_digits():
     >>> X.shape, X.dtype, float(X.min()), float(X.max()), y.shape
     ((1797, 64), dtype('float64'), 0.0, 16.0, (1797,))
     """
+    path = digits_file()
+    if path is not None:  # read it with NumPy: a NumPy-only grading sandbox has no sklearn
+        table = np.loadtxt(path, delimiter=",")
+        return table[:, :-1], table[:, -1].astype(np.int64)
     from sklearn.datasets import load_digits as sklearn_load_digits
 
     X, y = sklearn_load_digits(return_X_y=True)
     return X, y
+
+
+def digits_file():
+    """The digits CSV that scikit-learn bundles, found without importing scikit-learn.
+
+    ``$COURSEKIT_DIGITS`` names it where scikit-learn is not installed (the grading sandbox of
+    a NumPy-only assignment mounts the file there). None when it cannot be found.
+
+    Examples
+    --------
+    >>> digits_file().name
+    'digits.csv.gz'
+    """
+    named = os.environ.get("COURSEKIT_DIGITS")
+    if named:
+        return Path(named) if Path(named).is_file() else None
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            return path
+    return None
 
 
 def load_digits_28x28():

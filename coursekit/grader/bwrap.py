@@ -76,6 +76,9 @@ def python():
     return os.path.normpath(os.path.abspath(sys.executable))
 
 
+_DIGITS = "/opt/coursekit-data/digits.csv.gz"  # where a NumPy-only sandbox finds the digits
+
+
 class SandboxUnavailable(RuntimeError):
     """bubblewrap cannot run here; the message says why and what to do."""
 
@@ -181,6 +184,12 @@ def command(kernel_argv, box, *, profile="full", memory, env, data=(), uid=None)
     argv += ["--clearenv"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", str(key), str(value)]
+    if profile == "numpy":  # scikit-learn's digits, as a file: the course's data set, not code
+        from ..data import digits_file
+
+        digits = digits_file()
+        if digits is not None:
+            argv += ["--ro-bind", str(digits), _DIGITS, "--setenv", "COURSEKIT_DIGITS", _DIGITS]
     return [*argv, "--", *kernel_argv]
 
 

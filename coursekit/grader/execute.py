@@ -651,7 +651,7 @@ def _execute_class():  # noqa: C901  (the class body)
             else:
                 box = Box(box_root / "box", settings["uid"], mpl_cache=settings.get("mpl_cache"))
             self._box, self._settings = box, settings
-            profile = nb.metadata.get("coursekit", {}).get("profile", "full")
+            profile = self._profile(resources)
             sandbox = "bwrap"
             if settings["unsafe"]:
                 sandbox = "none (--unsafe-no-sandbox)"
@@ -705,6 +705,26 @@ def _execute_class():  # noqa: C901  (the class body)
                 report["execute_seconds"] = round(time.perf_counter() - started, 3)
                 self._write_report(report)
             return self.nb, self.resources
+
+        def _profile(self, resources):
+            """The sandbox profile from the instructor's notebook (never the submission's).
+
+            ``metadata.coursekit.profile`` of ``solutions/ASSIGNMENT/NOTEBOOK.ipynb``:
+            ``"numpy"`` for a NumPy-only notebook, else ``"full"``.
+            """
+            import nbformat
+
+            info = resources.get("nbgrader", {})
+            settings = self.config.get("CourseDirectory", {})
+            root = Path(settings.get("root") or os.getcwd())
+            source = root / settings.get("source_directory", "source")
+            path = source / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
+            try:
+                metadata = nbformat.read(path, as_version=4).metadata
+            except Exception:  # noqa: BLE001  (no source notebook here: the full profile)
+                return "full"
+            profile = metadata.get("coursekit", {}).get("profile", "full")
+            return profile if profile in ("full", "numpy") else "full"
 
         # -- the grader's side of the notebook ----------------------------------------
         def _run_tests(self, client, profile):
