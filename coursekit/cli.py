@@ -94,7 +94,7 @@ def _cmd_doctor(args):
     from .grader import bwrap
 
     try:
-        bwrap.check_available(64100 if os.geteuid() == 0 else None)
+        bwrap.check_available(bwrap.UID_BASE if os.geteuid() == 0 else None)
         print("grading sandbox: bubblewrap works here (student code is graded in it)")
     except bwrap.SandboxUnavailable as error:
         print(f"grading sandbox: unavailable: {error}")

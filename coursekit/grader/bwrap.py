@@ -34,6 +34,7 @@ from pathlib import Path
 
 __all__ = [
     "FORBIDDEN_IN_NUMPY_PROFILE",
+    "UID_BASE",
     "SandboxUnavailable",
     "check_available",
     "command",
@@ -76,6 +77,7 @@ def python():
     return os.path.normpath(os.path.abspath(sys.executable))
 
 
+UID_BASE = 64100  # as root, the sandbox of job slot k runs as user id UID_BASE + k (no account)
 _DIGITS = "/opt/coursekit-data/digits.csv.gz"  # where a NumPy-only sandbox finds the digits
 
 

@@ -53,7 +53,6 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 900  # seconds per submission (wall clock)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes per submission (worker and kernel together)
-_SANDBOX_UID_BASE = 64100  # as root, worker k's sandbox runs as uid 64100 + k (no account)
 
 
 def _nbgrader_meta(cell):
@@ -147,7 +146,7 @@ def _free_uid(slot):
     """A user id for worker ``slot``: no account, no running process."""
     import pwd
 
-    base = int(os.environ.get("COURSEKIT_SANDBOX_UID_BASE", _SANDBOX_UID_BASE))
+    base = int(os.environ.get("COURSEKIT_SANDBOX_UID_BASE", bwrap.UID_BASE))
     uid = base + slot
     with contextlib.suppress(KeyError):
         pwd.getpwuid(uid)

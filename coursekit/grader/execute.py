@@ -47,7 +47,6 @@ __all__ = ["SETTINGS_ENV", "RemoteFunction", "StudentError"]  # and TwoProcessEx
 
 SETTINGS_ENV = "COURSEKIT_GRADER"  # JSON from coursekit autograde: uid, memory, report, unsafe
 DEFAULT_MEMORY = 4 * 1024**3
-_DEFAULT_UID = 64100  # the sandbox's user id when grading as root outside coursekit autograde
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -66,7 +65,7 @@ class KernelDied(StudentError):
 def _settings():
     settings = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
     settings.setdefault("memory", DEFAULT_MEMORY)
-    settings.setdefault("uid", _DEFAULT_UID if os.geteuid() == 0 else None)
+    settings.setdefault("uid", bwrap.UID_BASE if os.geteuid() == 0 else None)
     settings.setdefault("unsafe", False)
     return settings
 
