@@ -18,13 +18,16 @@ import tempfile
 from pathlib import Path
 
 from .course import GRADING_ENV, REPO_ROOT
+from .i18n import LANGUAGES, LOCALES, SOURCE_LANGUAGE, catalog_problems
 
 __all__ = [
     "MATHJAX_VERSION",
     "assignment_page",
+    "LANGUAGES",
     "build_book",
     "check_glued_bounds",
     "ensure_mathjax",
+    "update_catalogs",
     "write_assignment_pages",
 ]
 
@@ -391,8 +394,111 @@ def write_assignment_pages(root=REPO_ROOT):
     return pages
 
 
-def build_book(*, rebuild_all=False, root=REPO_ROOT):
-    """Build the book into ``_build/html`` and return jupyter-book's exit status.
+_GETTEXT = Path("_build") / "gettext"
+
+
+def _environment(jupyter_book):
+    env = {**os.environ, **GRADING_ENV, "COURSEKIT_GRADING": "0"}
+    # Chapters show their figures through the notebook's inline backend; a non-interactive
+    # MPLBACKEND (Agg, as grading and tests use) would leave figure cells without an image.
+    env.pop("MPLBACKEND", None)
+    env["PATH"] = os.pathsep.join([str(jupyter_book.parent), env.get("PATH", "")])
+    return env
+
+
+def _sphinx(root, builder, outdir, doctrees, *, language=None, rebuild_all=False):
+    """Run Sphinx the way jupyter-book does (same configuration), in a child process.
+
+    jupyter-book's command line always shares ``_build/.doctrees`` between builders, and a
+    gettext or translated build must not reuse the English doctrees; so the other builds call
+    jupyter-book's own ``build_sphinx`` with a doctree folder of their own.
+    """
+    overrides = {
+        "external_toc_path": str(Path(root, "_toc.yml").resolve()),
+        "latex_individualpages": False,
+    }
+    if language:
+        overrides["language"] = language
+    script = (
+        "import sys, json\n"
+        "from jupyter_book.sphinx import build_sphinx\n"
+        "a = json.loads(sys.argv[1])\n"
+        "r = build_sphinx(a['root'], a['outdir'], builder=a['builder'], noconfig=True,\n"
+        "    doctreedir=a['doctrees'], path_config=a['config'], confoverrides=a['overrides'],\n"
+        "    force_all=a['all'], warningiserror=True, keep_going=True)\n"
+        "sys.exit(r if isinstance(r, int) else 1)\n"
+    )
+    arguments = {
+        "root": str(Path(root).resolve()),
+        "outdir": str(Path(root, outdir).resolve()),
+        "doctrees": str(Path(root, doctrees).resolve()),
+        "config": str(Path(root, "_config.yml").resolve()),
+        "builder": builder,
+        "overrides": overrides,
+        "all": rebuild_all,
+    }
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [sys.executable, "-c", script, json.dumps(arguments)],
+        env=_environment(jupyter_book),
+        cwd=root,
+    ).returncode
+
+
+def update_catalogs(root=REPO_ROOT, languages=None):
+    """Extract the book's messages (``gettext`` builder) and update every language's catalogs.
+
+    A changed English paragraph becomes a fuzzy or untranslated entry in the ``.po`` files
+    (sphinx-intl keeps the old translation as a fuzzy suggestion), which the catalog test and
+    the build's completeness check report; nothing goes stale silently.
+
+    Returns
+    -------
+    int
+        0 on success, else the failing step's exit status.
+    """
+    from sphinx_intl import basic
+
+    write_assignment_pages(root)
+    status = _sphinx(root, "gettext", _GETTEXT, Path("_build") / ".doctrees-gettext")
+    if status:
+        return status
+    languages = languages or [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
+    basic.update(str(Path(root) / LOCALES), str(Path(root) / _GETTEXT), tuple(languages))
+    return 0
+
+
+def _build_translation(root, language, rebuild_all):
+    """Build one translated edition into ``_build/html/<language>``.
+
+    It is built in ``_build/<language>/html`` (so that its executed-notebook folder stays out of
+    the published site) with the English edition's configuration and execution cache: the
+    chapters are not executed again. Then it is copied under the English site.
+    """
+    staging = Path("_build") / language / "html"
+    status = _sphinx(
+        root,
+        "html",
+        staging,
+        Path("_build") / language / ".doctrees",
+        language=language,
+        rebuild_all=rebuild_all,
+    )
+    if status:
+        return status
+    target = Path(root) / "_build" / "html" / language
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(Path(root) / staging, target)
+    # As jupyter-book does for the English site: the edition's root opens its first page.
+    (target / "index.html").write_text(
+        '<meta http-equiv="Refresh" content="0; url=book/index.html" />\n', encoding="utf-8"
+    )
+    return 0
+
+
+def build_book(*, rebuild_all=False, root=REPO_ROOT, languages=None, draft=False):
+    """Build the book into ``_build/html`` (and each translation into ``_build/html/<lang>``).
 
     Parameters
     ----------
@@ -400,20 +506,52 @@ def build_book(*, rebuild_all=False, root=REPO_ROOT):
         Rebuild every page (cached notebook outputs are still reused when unchanged).
     root : path-like
         The book's root folder (where ``_config.yml`` and ``_toc.yml`` are).
+    languages : sequence of str, optional
+        The editions to build (default: all of :data:`LANGUAGES`). The chapters are executed
+        by the English build; translations reuse its execution cache.
+    draft : bool
+        Build a translation even when its catalogs are incomplete (untranslated entries show
+        in English); for translators checking their work, never for a release.
+
+    Returns
+    -------
+    int
+        0 when every edition built without a warning, else non-zero.
     """
+    languages = list(languages or LANGUAGES)
+    unknown = sorted(set(languages) - set(LANGUAGES))
+    if unknown:
+        raise ValueError(
+            f"languages must be among {sorted(LANGUAGES)}, got {unknown}; "
+            "add a language to coursekit.book.LANGUAGES and give it catalogs under locales/."
+        )
     problems = _check_chapters(root)
     if problems:
         print("\n".join(["The book's prose bounds glued values it does not check:", *problems]))
         return 1
+    for language in languages:
+        if language == SOURCE_LANGUAGE:
+            continue
+        incomplete = catalog_problems(language, root)
+        if incomplete and not draft:
+            print(f"The {LANGUAGES[language]} edition is incomplete ({len(incomplete)} entries);")
+            print("translate them in the .po files (e.g. with Poedit) and build again:")
+            print("\n".join(incomplete[:40]))
+            return 1
     write_assignment_pages(root)
     ensure_mathjax(root)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(root), "--warningiserror", "--keep-going"]
-    if rebuild_all:
-        command.append("--all")
-    env = {**os.environ, **GRADING_ENV, "COURSEKIT_GRADING": "0"}
-    # Chapters show their figures through the notebook's inline backend; a non-interactive
-    # MPLBACKEND (Agg, as grading and tests use) would leave figure cells without an image.
-    env.pop("MPLBACKEND", None)
-    env["PATH"] = os.pathsep.join([str(jupyter_book.parent), env.get("PATH", "")])
-    return subprocess.run(command, env=env, cwd=root).returncode
+    status = 0
+    if SOURCE_LANGUAGE in languages:
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")
+        command = [str(jupyter_book), "build", str(root), "--warningiserror", "--keep-going"]
+        if rebuild_all:
+            command.append("--all")
+        status = subprocess.run(command, env=_environment(jupyter_book), cwd=root).returncode
+        if status:
+            return status
+    for language in languages:
+        if language != SOURCE_LANGUAGE:
+            status = _build_translation(root, language, rebuild_all)
+            if status:
+                return status
+    return status

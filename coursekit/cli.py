@@ -330,10 +330,18 @@ def _cmd_export(args):
     return 0
 
 
-def _cmd_book(args):
-    from .book import build_book
+def _book_languages():
+    from .i18n import LANGUAGES
 
-    return build_book(rebuild_all=args.all)
+    return LANGUAGES
+
+
+def _cmd_book(args):
+    from .book import build_book, update_catalogs
+
+    if args.update_catalogs:
+        return update_catalogs()
+    return build_book(rebuild_all=args.all, languages=args.language, draft=args.draft)
 
 
 def _parser():
@@ -439,8 +447,29 @@ def _parser():
     p.add_argument("--db-url", help=db_help)
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("book", help="build the book into _build/html (executes chapters)")
+    p = sub.add_parser(
+        "book",
+        help="build the book into _build/html, each translation into _build/html/LANG "
+        "(executes chapters once)",
+    )
     p.add_argument("--all", action="store_true", help="rebuild every page")
+    p.add_argument(
+        "--language",
+        action="append",
+        choices=sorted(_book_languages()),
+        help="build only this edition (repeatable; default: every edition)",
+    )
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="build translations even with untranslated entries (for translators)",
+    )
+    p.add_argument(
+        "--update-catalogs",
+        action="store_true",
+        help="extract the English messages and update locales/*/LC_MESSAGES/*.po "
+        "(changed paragraphs become fuzzy or untranslated), then stop",
+    )
     p.set_defaults(func=_cmd_book)
 
     from .hub import add_hub_parser

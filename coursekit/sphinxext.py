@@ -5,11 +5,16 @@ It writes the assignment pages (``book/assignments/``, from the student release 
 has them as well as ``coursekit book``; and it removes script tags that Sphinx would write
 twice: jupyter-book 1.0 ends up registering sphinx-thebe's inline configuration twice, which
 declares ``const THEBE_JS_URL`` twice and is a JavaScript error on every page.
+
+It also puts the language switcher in every page's header: a link to the same page in each
+other edition of the book (English at the site root, a translation under ``<language>/``).
 """
 
 from __future__ import annotations
 
-__all__ = ["setup"]
+from pathlib import Path
+
+__all__ = ["language_links", "setup"]
 
 
 def _script_key(script):
@@ -32,6 +37,44 @@ def _deduplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+_TEMPLATES = Path(__file__).with_name("sphinx_templates")
+
+
+def _add_language_switcher(app, config):
+    config.templates_path = [*config.templates_path, str(_TEMPLATES)]
+    options = dict(config.html_theme_options or {})
+    header = options.get("article_header_end") or ["article-header-buttons.html"]
+    if isinstance(header, str):
+        header = [part.strip() for part in header.split(",")]
+    if "language-switcher.html" not in header:
+        options["article_header_end"] = ["language-switcher.html", *header]
+    config.html_theme_options = options
+
+
+def language_links(pagename, language):
+    """The switcher's entries for ``pagename`` in the edition of ``language``.
+
+    Returns
+    -------
+    list of tuple
+        ``(code, name, href, current)`` for every edition, ``href`` relative to the page.
+    """
+    from .i18n import LANGUAGES, SOURCE_LANGUAGE
+
+    language = language or SOURCE_LANGUAGE
+    up = "../" * pagename.count("/")
+    root = up if language == SOURCE_LANGUAGE else up + "../"  # the English site's root
+    links = []
+    for code, name in LANGUAGES.items():
+        edition = "" if code == SOURCE_LANGUAGE else f"{code}/"
+        links.append((code, name, f"{root}{edition}{pagename}.html", code == language))
+    return links
+
+
+def _language_context(app, pagename, templatename, context, doctree):
+    context["coursekit_languages"] = language_links(pagename, app.config.language)
+
+
 def _write_assignment_pages(app, config):
     from .book import write_assignment_pages
 
@@ -41,5 +84,7 @@ def _write_assignment_pages(app, config):
 def setup(app):
     """Register the extension with Sphinx."""
     app.connect("config-inited", _write_assignment_pages, priority=100)
+    app.connect("config-inited", _add_language_switcher, priority=100)
+    app.connect("html-page-context", _language_context)
     app.connect("html-page-context", _deduplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
