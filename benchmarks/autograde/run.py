@@ -14,8 +14,16 @@ replaced by the released stub) into two fresh course folders, then in one run:
    ``TwoProcessExecute`` replaced by ``nbgrader.preprocessors.Execute``);
 2. grades them with ``coursekit autograde --jobs N`` (parallel workers, the student's cells
    in the bubblewrap sandbox, the tests in the grader, limits);
-3. grades the reference ``runs`` more times with coursekit (two copies per run) and checks
-   that every test of every run got the same score (determinism).
+3. grades two copies of the reference and one untouched release ``runs`` more times in a
+   row with coursekit, and checks that every run gives the reference full marks with no flag
+   and the untouched notebook zero, and every test of every run the same score.
+
+Run it as an unprivileged user too (the hub's formgrader grades as ``grader``): the sandbox
+needs no root. ``COURSEKIT_BENCHMARK_WORK`` names a scratch folder that user can write,
+``--output`` where the results go, e.g.::
+
+    runuser -u nobody -- env COURSEKIT_BENCHMARK_WORK=/tmp/bench .venv/bin/python \\
+        benchmarks/autograde/run.py --copies 1 --output /tmp/bench/autograde_unprivileged.json
 
 It records seconds per submission for both, the speed-up, coursekit's overhead per
 submission beyond executing the notebook (from its reports), the machine (CPU model, cores,
@@ -48,7 +56,7 @@ from coursekit.grader import engine as autograde  # noqa: E402
 from coursekit.grader import gradebook  # noqa: E402
 from coursekit.grader.course import Course  # noqa: E402
 
-WORK = REPO / "benchmarks" / "_work" / "autograde"
+WORK = Path(os.environ.get("COURSEKIT_BENCHMARK_WORK", REPO / "benchmarks" / "_work")) / "autograde"
 RESULTS = REPO / "benchmarks" / "results"
 
 
@@ -159,18 +167,38 @@ def _coursekit(assignment, folder, students, jobs):
 
 
 def _determinism(assignment, folder, runs, jobs):
-    per_run = []
+    """Grade two copies of the reference and the untouched release ``runs`` times in a row.
+
+    Every run must give the reference full marks with no flag and the untouched notebook
+    zero, and every test of every run the same score.
+    """
+    per_run, verdicts = [], []
     for run in range(runs):
         results, _ = autograde.autograde(
-            assignment, course_dir=folder, students=["reference0", "reference_twin"], jobs=jobs
+            assignment,
+            course_dir=folder,
+            students=["reference0", "reference_twin", "blank0"],
+            jobs=jobs,
         )
-        per_run.append({r.student: r.tests for r in results})
-        print(f"    determinism run {run + 1}/{runs}: {[r.score for r in results]}", flush=True)
+        by_student = {r.student: r for r in results}
+        references = [by_student["reference0"], by_student["reference_twin"]]
+        blank = by_student["blank0"]
+        verdicts.append(
+            all(r.score == r.max_score and not r.flagged for r in references) and blank.score == 0
+        )
+        per_run.append({r.student: r.tests for r in references})
+        print(
+            f"    run {run + 1}/{runs}: reference {[r.score for r in references]} "
+            f"of {references[0].max_score}, flags {[r.flags for r in references]}, "
+            f"untouched {blank.score}",
+            flush=True,
+        )
     tests = [run[name] for run in per_run for name in run]
     return {
         "runs": runs,
-        "submissions_per_run": 2,
+        "submissions_per_run": 3,
         "identical": all(t == tests[0] for t in tests),
+        "reference_full_untouched_zero_every_run": all(verdicts),
         "scores": sorted({sum(s for s, _ in t.values()) for t in tests}),
     }
 
@@ -266,6 +294,10 @@ def _total(assignments):
             e.get("determinism", {}).get("identical", False) for e in assignments.values()
         ),
         "all_scores_agree": all(e["scores_agree"] for e in assignments.values()),
+        "reference_full_untouched_zero_every_run": all(
+            e.get("determinism", {}).get("reference_full_untouched_zero_every_run", False)
+            for e in assignments.values()
+        ),
     }
 
 
@@ -288,7 +320,7 @@ def _write_markdown(record, path):
         overhead = entry["coursekit_overhead_per_submission"]
         determinism = entry.get("determinism", {})
         same = (
-            f"{determinism['identical']} ({determinism['runs']} runs × 2)" if determinism else "–"
+            f"{determinism['identical']} ({determinism['runs']} runs × {determinism.get('submissions_per_run', 2)})" if determinism else "–"
         )
         lines.append(
             f"| {name} | {entry['submissions']} | {entry['plain_seconds_per_submission']} "
@@ -304,7 +336,9 @@ def _write_markdown(record, path):
             f"All {total['assignments']} assignments: plain nbgrader {total['plain_seconds']} s, "
             f"coursekit {total['coursekit_seconds']} s, speed-up {total['speedup']}×; "
             f"largest median overhead per submission {total['overhead_median_max_over_assignments']} s; "
-            f"deterministic: {total['all_deterministic']}; scores agree: {total['all_scores_agree']}.",
+            f"deterministic: {total['all_deterministic']}; scores agree: {total['all_scores_agree']}; "
+            "reference full marks with no flag and untouched zero in every run: "
+            f"{total.get('reference_full_untouched_zero_every_run')}.",
         ]
     ceiling = record.get("parallel_ceiling")
     if ceiling:
