@@ -26,6 +26,10 @@ from coursekit.grader.feedback import (
 c = get_config()  # noqa: F821  (injected by traitlets)
 
 c.CourseDirectory.course_id = "deep-learning-in-practice"
+# The course's language: "en" or "hu". `coursekit release` writes the student notebooks in it
+# (Markdown translated through locales/, code unchanged) and the tests' messages and the
+# feedback pages come in it. The scores do not depend on it.
+c.CourseKit.language = os.environ.get("COURSEKIT_LANGUAGE", "en")
 c.CourseDirectory.source_directory = "solutions"  # instructor version: solutions + all tests
 c.CourseDirectory.release_directory = "exercises"  # generated student version, never hand-edited
 c.CourseDirectory.submitted_directory = "submitted"

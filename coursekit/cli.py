@@ -128,9 +128,15 @@ def _nbgrader_settings(root):
 
 
 def _cmd_release(args):
-    folders = course.release(args.assignment)
+    if args.update_catalogs:
+        from .i18n import update_message_catalogs
+
+        update_message_catalogs()
+        print("updated locales/*/LC_MESSAGES/notebooks/*.po and coursekit/locales/*/coursekit.po")
+        return 0
+    folders = course.release(args.assignment, release_dir=args.release_dir, language=args.language)
     for folder in folders:
-        print(f"released {folder.relative_to(course.REPO_ROOT)}")
+        print(f"released {folder}")
     return 0
 
 
@@ -360,6 +366,19 @@ def _parser():
 
     p = sub.add_parser("release", help="regenerate exercises/ from solutions/")
     p.add_argument("assignment", nargs="?", help="one assignment (default: all)")
+    p.add_argument(
+        "--language",
+        choices=sorted(_book_languages()),
+        help="the release's language (default: c.CourseKit.language in nbgrader_config.py, "
+        "else en); Markdown cells are translated, code cells are the same",
+    )
+    p.add_argument("--release-dir", help="where to write it (default: exercises/)")
+    p.add_argument(
+        "--update-catalogs",
+        action="store_true",
+        help="update the catalogs of the notebooks and the test messages "
+        "(locales/*/LC_MESSAGES/notebooks, coursekit/locales), then stop",
+    )
     p.set_defaults(func=_cmd_release)
 
     course_help = "course directory (default: this folder if it has nbgrader_config.py)"

@@ -95,11 +95,14 @@ def nbgrader_command(args, *, course_dir=None, db_url=None, check=True, capture=
     return done
 
 
-def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None):
+def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None, language=None):
     """Generate the student version of one or all assignments from ``solutions/``.
 
     Runs ``nbgrader generate_assignment``: solutions become ``# YOUR CODE HERE`` stubs, hidden
-    tests are removed, outputs cleared and cell checksums recorded in the gradebook.
+    tests are removed, outputs cleared and cell checksums recorded in the gradebook. In another
+    language than English, the Markdown cells are then translated through the catalogs
+    ``locales/<language>/LC_MESSAGES/notebooks/`` (:func:`coursekit.i18n.translate_notebook`);
+    code cells stay as they are, so a translated release grades exactly as the English one.
 
     Parameters
     ----------
@@ -112,16 +115,29 @@ def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None):
         directory to compare with what is committed.
     db_url : str, optional
         Gradebook URL (default: the course's gradebook).
+    language : str, optional
+        ``"en"`` or ``"hu"`` (default: ``c.CourseKit.language`` of the course's
+        ``nbgrader_config.py``, else English).
 
     Returns
     -------
     list of pathlib.Path
         The generated assignment folders.
     """
+    import nbformat
+
+    from . import i18n
+
     course = _course_dir(course_dir)
     names = list_assignments(course) if assignment is None else [assignment]
     for name in names:
         _check_assignment(name, course)
+    language = language or course_language(course)
+    if language not in i18n.LANGUAGES:
+        raise ValueError(
+            f"language must be one of {sorted(i18n.LANGUAGES)}, got {language!r}; "
+            "choose it with --language or c.CourseKit.language in nbgrader_config.py."
+        )
     target_root = Path(release_dir).resolve() if release_dir else course / "exercises"
     written = []
     for name in names:
@@ -131,5 +147,23 @@ def release(assignment=None, *, course_dir=None, release_dir=None, db_url=None):
         folder = target_root / name
         for junk in folder.rglob(".ipynb_checkpoints"):
             shutil.rmtree(junk)
+        if language != i18n.SOURCE_LANGUAGE:
+            for path in sorted(folder.glob("*.ipynb")):
+                notebook = nbformat.read(path, as_version=4)
+                nbformat.write(i18n.translate_notebook(notebook, language, root=REPO_ROOT), path)
         written.append(folder)
     return written
+
+
+def course_language(course_dir=None):
+    """``c.CourseKit.language`` of the course's ``nbgrader_config.py`` (default ``"en"``)."""
+    from traitlets.config import PyFileConfigLoader
+
+    from .i18n import SOURCE_LANGUAGE, configured_language
+
+    folder = _course_dir(course_dir)
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    except Exception:  # noqa: BLE001  (no or unreadable configuration: the source language)
+        return SOURCE_LANGUAGE
+    return configured_language(config) or SOURCE_LANGUAGE

@@ -15,6 +15,8 @@ import re
 
 import numpy as np
 
+from .i18n import translate as _t
+
 __all__ = [
     "CheckFailed",
     "check_array",
@@ -61,7 +63,7 @@ class CheckFailed(AssertionError):
 def _fail(message, hint):
     """Raise CheckFailed with the message and, if given, the hint on its own line."""
     if hint:
-        message = f"{message}\nHint: {hint}"
+        message = _t("{message}\nHint: {hint}", message=message, hint=_t(hint))
     raise CheckFailed(message)
 
 
@@ -69,7 +71,12 @@ def _describe(value, *, limit=200):
     """Return a short, readable description of a received or expected value."""
     if isinstance(value, np.ndarray):
         text = " ".join(np.array2string(value, threshold=20, precision=6, separator=", ").split())
-        return f"array of shape {value.shape} and dtype {value.dtype}: {text}"
+        return _t(
+            "array of shape {shape} and dtype {dtype}: {text}",
+            shape=value.shape,
+            dtype=value.dtype,
+            text=text,
+        )
     if isinstance(value, np.generic):
         value = value.item()
     text = repr(value)
@@ -135,40 +142,73 @@ def check_array(
     ...
     coursekit.grading.CheckFailed: relu(z) has the wrong shape: expected (2,), received (2, 1).
     """
+    name = _t(name)
     if received is None:
-        _fail(f"{name} is None. Did the function forget to `return` its result?", hint)
+        _fail(
+            _t("{name} is None. Did the function forget to `return` its result?", name=name), hint
+        )
     expected = np.asarray(expected)
     try:
         array = np.asarray(received)
     except (TypeError, ValueError) as error:
-        _fail(f"{name} could not be converted to a NumPy array ({error}).", hint)
+        _fail(
+            _t("{name} could not be converted to a NumPy array ({error}).", name=name, error=error),
+            hint,
+        )
     if array.dtype.kind not in "biuf":
         _fail(
-            f"{name} should be numeric, but it has dtype {array.dtype}. "
-            f"Received: {_describe(received)}",
+            _t(
+                "{name} should be numeric, but it has dtype {dtype}. Received: {received}",
+                name=name,
+                dtype=array.dtype,
+                received=_describe(received),
+            ),
             hint,
         )
     if array.shape != expected.shape:
         _fail(
-            f"{name} has the wrong shape: expected {expected.shape}, received {array.shape}.", hint
+            _t(
+                "{name} has the wrong shape: expected {expected}, received {received}.",
+                name=name,
+                expected=expected.shape,
+                received=array.shape,
+            ),
+            hint,
         )
     if expected.dtype.kind in "iu" and array.dtype.kind not in "iu":
         _fail(
-            f"{name} should hold integers, but its dtype is {array.dtype}. "
-            "Convert it with `.astype(int)`.",
+            _t(
+                "{name} should hold integers, but its dtype is {dtype}. "
+                "Convert it with `.astype(int)`.",
+                name=name,
+                dtype=array.dtype,
+            ),
             hint,
         )
     if expected.dtype.kind == "b" and array.dtype.kind != "b":
-        _fail(f"{name} should hold booleans, but its dtype is {array.dtype}.", hint)
+        _fail(
+            _t(
+                "{name} should hold booleans, but its dtype is {dtype}.",
+                name=name,
+                dtype=array.dtype,
+            ),
+            hint,
+        )
     array = array.astype(float)
     expected = expected.astype(float)
     not_finite = np.isfinite(expected) & ~np.isfinite(array)
     if not_finite.any():
         index = tuple(int(i) for i in np.argwhere(not_finite)[0])
         _fail(
-            f"{name} contains nan or inf where a finite number was expected: "
-            f"{int(not_finite.sum())} of {array.size} entries, the first at index {index} "
-            f"(received {_scalar(array[index])}).",
+            _t(
+                "{name} contains nan or inf where a finite number was expected: "
+                "{count} of {size} entries, the first at index {index} (received {received}).",
+                name=name,
+                count=int(not_finite.sum()),
+                size=array.size,
+                index=index,
+                received=_scalar(array[index]),
+            ),
             hint,
         )
     close = np.isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
@@ -176,17 +216,30 @@ def check_array(
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         difference = np.abs(array - expected)
         finite = difference[~close & np.isfinite(difference)]
-        largest = f"{finite.max():.6g}" if finite.size else "not finite"
+        largest = f"{finite.max():.6g}" if finite.size else _t("not finite")
+        first = _t(
+            "  first difference at index {index}: received {received}",
+            index=index,
+            received=_scalar(array[index]),
+        )
+        if show_expected:
+            first += _t(", expected {expected}", expected=_scalar(expected[index]))
         lines = [
-            f"{name} has wrong values: {int((~close).sum())} of {array.size} entries differ "
-            f"(rtol={rtol:g}, atol={atol:g}).",
-            f"  first difference at index {index}: received {_scalar(array[index])}"
-            + (f", expected {_scalar(expected[index])}" if show_expected else ""),
+            _t(
+                "{name} has wrong values: {count} of {size} entries differ "
+                "(rtol={rtol:g}, atol={atol:g}).",
+                name=name,
+                count=int((~close).sum()),
+                size=array.size,
+                rtol=rtol,
+                atol=atol,
+            ),
+            first,
         ]
         if show_expected:
-            lines.append(f"  largest absolute difference: {largest}")
+            lines.append(_t("  largest absolute difference: {largest}", largest=largest))
             if expected.size <= 100:
-                lines.append(f"  expected: {_describe(expected)}")
+                lines.append(_t("  expected: {expected}", expected=_describe(expected)))
         _fail("\n".join(lines), hint)
 
 
@@ -228,9 +281,11 @@ def check_equal(received, expected, *, name, hint=None, show_expected=False):
     if isinstance(expected, str | tuple | list) and not isinstance(received, type(expected)):
         same = False
     if not same:
-        message = f"{name} is wrong: received {_describe(received)}"
+        message = _t(
+            "{name} is wrong: received {received}", name=_t(name), received=_describe(received)
+        )
         if show_expected:
-            message += f", expected {_describe(expected)}"
+            message += _t(", expected {expected}", expected=_describe(expected))
         _fail(message + ".", hint)
 
 
@@ -300,22 +355,41 @@ def check_raises(func, *args, exception=ValueError, match=None, hint=None, **kwa
     except exception as error:
         text = str(error)
         if isinstance(match, str):
-            missing = [] if re.search(match, text) else [f"a match for {match!r}"]
+            missing = [] if re.search(match, text) else [_t("a match for {match!r}", match=match)]
         else:
             missing = [repr(part) for part in (match or []) if part not in text]
         if missing:
             _fail(
-                f"{call} raised {type(error).__name__} as it should, but its message does not "
-                f"contain {', '.join(missing)}. Received message: {text!r}",
+                _t(
+                    "{call} raised {type} as it should, but its message does not contain "
+                    "{missing}. Received message: {text!r}",
+                    call=call,
+                    type=type(error).__name__,
+                    missing=", ".join(missing),
+                    text=text,
+                ),
                 hint,
             )
         return error
     except Exception as error:  # noqa: BLE001  (any other type is the student's mistake)
         _fail(
-            f"{call} should raise {exception.__name__}, but it raised {_exception_text(error)}",
+            _t(
+                "{call} should raise {expected}, but it raised {raised}",
+                call=call,
+                expected=exception.__name__,
+                raised=_exception_text(error),
+            ),
             hint,
         )
-    _fail(f"{call} should raise {exception.__name__}, but it returned {_describe(result)}.", hint)
+    _fail(
+        _t(
+            "{call} should raise {expected}, but it returned {received}.",
+            call=call,
+            expected=exception.__name__,
+            received=_describe(result),
+        ),
+        hint,
+    )
 
 
 class hidden:  # noqa: N801  (used like a function: `with hidden("..."):`)
@@ -351,15 +425,28 @@ class hidden:  # noqa: N801  (used like a function: `with hidden("..."):`)
     def __exit__(self, exc_type, error, traceback):
         if error is None or not isinstance(error, Exception):
             return False  # nothing raised, or KeyboardInterrupt/SystemExit: pass through
+        description = _t(self.description)
         if isinstance(error, CheckFailed):
-            raise CheckFailed(f"{self.description}: {error.message}") from None
+            raise CheckFailed(f"{description}: {error.message}") from None
         innermost = traceback
         while innermost.tb_next is not None:
             innermost = innermost.tb_next
-        who = "the test" if innermost.tb_frame is traceback.tb_frame else "your code"
-        message = f"{self.description}: {who} raised {_exception_text(error)}"
+        if innermost.tb_frame is traceback.tb_frame:
+            message = _t(
+                "{description}: the test raised {raised}",
+                description=description,
+                raised=_exception_text(error),
+            )
+        else:
+            message = _t(
+                "{description}: your code raised {raised}",
+                description=description,
+                raised=_exception_text(error),
+            )
         if isinstance(error, NotImplementedError):
-            message += "\nHint: replace the `raise NotImplementedError()` line with your solution."
+            message += _t(
+                "\nHint: replace the `raise NotImplementedError()` line with your solution."
+            )
         raise CheckFailed(message) from None
 
 
@@ -448,9 +535,13 @@ class numpy_only:  # noqa: N801  (used like a function: `with numpy_only():`)
                 package = next((p for p in self._missing if p in _FORBIDDEN), package)
             if package in _FORBIDDEN:
                 raise CheckFailed(
-                    f"{self.name} (or code it calls) must use NumPy only, but it uses {package}, "
-                    "which is not available when this task is graded. Hint: write it with "
-                    "NumPy functions (np.exp, np.maximum, np.where, ...)."
+                    _t(
+                        "{name} (or code it calls) must use NumPy only, but it uses {package}, "
+                        "which is not available when this task is graded. Hint: write it with "
+                        "NumPy functions (np.exp, np.maximum, np.where, ...).",
+                        name=self.name,
+                        package=package,
+                    )
                 ) from None
         return False
 

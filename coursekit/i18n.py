@@ -15,6 +15,7 @@ in English (:func:`english_leftovers`).
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -260,3 +261,293 @@ def _main(argv=None):
 
 if __name__ == "__main__":
     raise SystemExit(_main())
+
+
+# -- the messages students see: coursekit.grading's checks and the test cells' hints ----------
+# One catalog per language, coursekit/locales/<language>/LC_MESSAGES/coursekit.po (shipped in
+# the package, so the grader and the students' kernels have it). Its entries are the message
+# templates of coursekit.grading and feedback (``translate("{name} is wrong", name=...)``) and
+# the literal hints, names and descriptions that the assignments' test cells pass to them
+# (extracted by :func:`update_message_catalogs`). English needs no catalog.
+MESSAGES = Path(__file__).with_name("locales")
+LANGUAGE_ENV = "COURSEKIT_LANGUAGE"
+_language = None
+_catalogs = {}
+
+
+def set_language(language):
+    """Choose the language of the messages students see (this process).
+
+    ``None`` goes back to ``$COURSEKIT_LANGUAGE`` (default English). The grader sets it from
+    ``c.CourseKit.language`` in the course's ``nbgrader_config.py``; a hub sets
+    ``COURSEKIT_LANGUAGE`` in the students' environment for their own test runs.
+    """
+    global _language
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(
+            f"language must be one of {sorted(LANGUAGES)}, got {language!r}; set "
+            "c.CourseKit.language in nbgrader_config.py (or COURSEKIT_LANGUAGE) to one of them."
+        )
+    _language = language
+
+
+def language():
+    """The language of the messages students see in this process."""
+    import os
+
+    chosen = _language or os.environ.get(LANGUAGE_ENV) or SOURCE_LANGUAGE
+    return chosen if chosen in LANGUAGES else SOURCE_LANGUAGE
+
+
+def _message_catalog(code):
+    if code not in _catalogs:
+        path = MESSAGES / code / "LC_MESSAGES" / "coursekit.po"
+        table = {}
+        if path.is_file():
+            from babel.messages.pofile import read_po
+
+            with path.open("rb") as handle:
+                for message in read_po(handle):
+                    if message.id and message.string and not message.fuzzy:
+                        table[str(message.id)] = str(message.string)
+        _catalogs[code] = table
+    return _catalogs[code]
+
+
+def translate(text, /, **values):
+    """``text`` in the current :func:`language`, then ``str.format(**values)``.
+
+    ``text`` is the English message (or template); it is its own translation when the
+    catalog has none, so English never needs a catalog.
+
+    Examples
+    --------
+    >>> translate("{name} is wrong", name="tlu_predict(x)")
+    'tlu_predict(x) is wrong'
+    """
+    if text is None:
+        return None
+    code = language()
+    if code != SOURCE_LANGUAGE:
+        text = _message_catalog(code).get(text, text)
+    return text.format(**values) if values else text
+
+
+def configured_language(config):
+    """``c.CourseKit.language`` of an nbgrader configuration (``None`` when not set)."""
+    try:
+        value = config.get("CourseKit", {}).get("language")
+    except AttributeError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+# -- extracting the catalogs of the notebooks and of the messages -----------------------------
+_CHECKS = {"check_array", "check_equal", "check_raises", "hidden", "numpy_only"}
+
+
+def _constant(node):
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def message_templates(root=REPO_ROOT):
+    """The English messages students can see, in the order they first appear.
+
+    The literal first arguments of ``translate(...)`` (imported as ``_t``) in coursekit's
+    modules, and the literal ``hint=``/``name=`` arguments and ``hidden("...")`` descriptions
+    in the test cells of the assignments (``solutions/``).
+    """
+    found = {}
+    package = Path(__file__).parent
+    for module in sorted([*package.glob("*.py"), *package.glob("grader/*.py")]):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"_t", "translate"}:
+                text = _constant(node.args[0]) if node.args else None
+                if text:
+                    found.setdefault(text, f"coursekit/{module.relative_to(package)}")
+    for notebook in sorted(Path(root).glob("solutions/*/*.ipynb")):
+        import json
+
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            source = "".join(cell["source"])
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name not in _CHECKS:
+                    continue
+                texts = [_constant(k.value) for k in node.keywords if k.arg in {"hint", "name"}]
+                if name == "hidden" and node.args:
+                    texts.append(_constant(node.args[0]))
+                for text in texts:
+                    if text and re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", text):
+                        found.setdefault(text, str(notebook.relative_to(root)))
+    return found
+
+
+def _update_catalog(path, template, language):
+    """Merge ``template`` (a babel Catalog) into the catalog at ``path`` as sphinx-intl does."""
+    from sphinx_intl.catalog import dump_po, load_po
+
+    if path.is_file():
+        catalog = load_po(str(path))
+        catalog.update(template)
+    else:
+        from babel.messages.catalog import Catalog
+
+        catalog = Catalog(locale=language, project="Deep Learning in Practice")
+        for message in template:
+            if message.id:
+                catalog.add(message.id, locations=message.locations)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dump_po(str(path), catalog)
+    return catalog
+
+
+def _markdown_parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+
+
+def markdown_messages(text):
+    """The translatable pieces of a Markdown text: the raw source of each heading, paragraph,
+    list item and table cell (as Sphinx's gettext builder cuts them), display math excluded.
+
+    Examples
+    --------
+    >>> markdown_messages("# Title\\n\\nOne line\\nand another.\\n\\n- an item\\n\\n$$x^2$$")
+    ['Title', 'One line\\nand another.', 'an item']
+    """
+    return [
+        token.content
+        for token in _markdown_parser().parse(text)
+        if token.type == "inline" and re.search(r"[A-Za-z]", token.content)
+    ]
+
+
+def translate_markdown(text, table):
+    """``text`` with each piece of :func:`markdown_messages` replaced by ``table[piece]``.
+
+    Continuation lines keep the indentation (or ``>`` quoting) they have in ``text``.
+
+    Raises
+    ------
+    KeyError
+        Naming the first piece that ``table`` does not translate.
+    """
+    position, out = 0, []
+    for piece in markdown_messages(text):
+        if piece not in table:
+            raise KeyError(piece)
+        lines = piece.split("\n")
+        pattern = re.compile(r"\n([ \t>]*)".join(re.escape(line) for line in lines))
+        found = pattern.search(text, position)
+        if found is None:  # (markdown-it normalised something: leave the piece as it is)
+            continue
+        indent = found.group(1) if len(lines) > 1 else ""
+        translated = ("\n" + indent).join(table[piece].split("\n"))
+        out += [text[position : found.start()], translated]
+        position = found.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _notebook_markdown(notebook):
+    import json
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    return [
+        "".join(cell["source"])
+        for cell in cells
+        if cell["cell_type"] == "markdown"
+        and not cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
+
+
+def update_message_catalogs(root=REPO_ROOT, languages=None):
+    """Update the notebooks' and the messages' catalogs of every translation.
+
+    * ``locales/<lang>/LC_MESSAGES/notebooks/<assignment>.po``: the Markdown cells of each
+      assignment notebook (an entry the book's assignment page already translates starts
+      with that translation);
+    * ``coursekit/locales/<lang>/LC_MESSAGES/coursekit.po``: :func:`message_templates`.
+    """
+    from babel.messages.catalog import Catalog
+
+    languages = languages or [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
+    for language in languages:
+        book = {}
+        for catalog in read_catalogs(language, root, part="book/assignments").values():
+            book.update({m.id: m.string for m in _messages(catalog) if m.string and not m.fuzzy})
+        for notebook in sorted(Path(root).glob("solutions/*/*.ipynb")):
+            template = Catalog(locale=language)
+            for markdown in _notebook_markdown(notebook):
+                for piece in markdown_messages(markdown):
+                    template.add(piece, locations=[(str(notebook.relative_to(root)), 0)])
+            path = (
+                Path(root)
+                / LOCALES
+                / language
+                / "LC_MESSAGES"
+                / "notebooks"
+                / f"{notebook.stem}.po"
+            )
+            catalog = _update_catalog(path, template, language)
+            changed = False
+            for message in _messages(catalog):
+                if not message.string and message.id in book:
+                    message.string, changed = book[message.id], True
+            if changed:
+                from sphinx_intl.catalog import dump_po
+
+                dump_po(str(path), catalog)
+        template = Catalog(locale=language)
+        for text, where in message_templates(root).items():
+            template.add(text, locations=[(where, 0)])
+        _update_catalog(MESSAGES / language / "LC_MESSAGES" / "coursekit.po", template, language)
+
+
+def translate_notebook(notebook, language, root=REPO_ROOT):
+    """A copy of ``notebook`` (an nbformat node) with its Markdown cells in ``language``.
+
+    Code cells, metadata and outputs are untouched, so a translated notebook grades exactly
+    as the English one.
+
+    Raises
+    ------
+    ValueError
+        When the notebook's catalog lacks a translation (naming the first missing piece and
+        the catalog to complete).
+    """
+    import copy
+
+    _check_language(language)
+    name = notebook.metadata.get("coursekit", {}).get("name") or ""
+    catalogs = read_catalogs(language, root, part="notebooks")
+    table = {}
+    for catalog in catalogs.values():
+        table.update({m.id: m.string for m in _messages(catalog) if m.string and not m.fuzzy})
+    translated = copy.deepcopy(notebook)
+    for cell in translated.cells:
+        if cell.cell_type != "markdown" or cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        try:
+            cell.source = translate_markdown(cell.source, table)
+        except KeyError as missing:
+            raise ValueError(
+                f"The {LANGUAGES[language]} catalogs under {LOCALES / language}/LC_MESSAGES/"
+                f"notebooks have no translation of {str(missing.args[0])[:80]!r} {name}. "
+                "Run `coursekit release --update-catalogs`, translate the new entries and "
+                "release again."
+            ) from None
+    translated.metadata.setdefault("coursekit", {})["language"] = language
+    return translated

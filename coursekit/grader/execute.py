@@ -633,12 +633,15 @@ def _execute_class():  # noqa: C901  (the class body)
     from nbgrader.preprocessors import Execute
 
     from .. import grading
+    from ..i18n import configured_language, set_language
 
     class TwoProcessExecute(Execute):
         """nbgrader's Execute: answers in the sandboxed student kernel, tests in the grader."""
 
         def preprocess(self, nb, resources=None, km=None):
             settings = _settings()
+            # the tests' messages in the course's language (c.CourseKit.language)
+            set_language(configured_language(self.config))
             resources = resources or {}
             started = time.perf_counter()
             notebook_dir = Path(resources.get("metadata", {}).get("path") or Path.cwd())

@@ -29,6 +29,8 @@ import json
 import re
 from pathlib import Path
 
+from ..i18n import configured_language, set_language
+from ..i18n import translate as _t
 from .course import Course
 
 # HideHiddenTestOutputs and ScoreSummary are built on first use (they import nbgrader).
@@ -204,6 +206,7 @@ def _make_classes():
         """Feedback preprocessor: a table of the tests, their points and failure messages."""
 
         def preprocess(self, nb, resources):
+            set_language(configured_language(self.config))
             rows = []
             for cell in nb.cells:
                 meta = cell.metadata.get("nbgrader", {})
@@ -224,23 +227,30 @@ def _make_classes():
             total = resources.get("nbgrader", {}).get("score")
             maximum = resources.get("nbgrader", {}).get("max_score")
             penalty = resources.get("nbgrader", {}).get("late_penalty") or 0
-            lines = ["## Your results", ""]
+            lines = [_t("## Your results"), ""]
             if total is not None:
-                lines.append(f"**Score: {total:g} / {maximum:g}**")
+                lines.append(_t("**Score: {total:g} / {maximum:g}**", total=total, maximum=maximum))
                 if penalty:
-                    lines.append(f" (after a late-submission penalty of {penalty:g} points)")
+                    lines.append(
+                        _t(
+                            " (after a late-submission penalty of {penalty:g} points)",
+                            penalty=penalty,
+                        )
+                    )
                 lines.append("")
-            lines += ["| test | points | result |", "|---|---|---|"]
+            lines += [_t("| test | points | result |"), "|---|---|---|"]
             for grade_id, score, points, status, message in rows:
                 shown = "–" if score is None else f"{score:g}"
-                text = "passed" if status == "passed" else "failed"
+                text = _t("passed") if status == "passed" else _t("failed")
                 if message:
                     text += ": " + html.escape(message[:300]).replace("|", "&#124;")
                 lines.append(f"| `{grade_id}` | {shown} / {points:g} | {text} |")
             lines += [
                 "",
-                "Hidden tests show only the message of the check that failed. The notebook "
-                "below is your submission as it was graded.",
+                _t(
+                    "Hidden tests show only the message of the check that failed. The notebook "
+                    "below is your submission as it was graded."
+                ),
             ]
             summary = nbformat.v4.new_markdown_cell("\n".join(lines))
             nb.cells.insert(0, summary)
