@@ -29,6 +29,7 @@ __all__ = [
     "english_leftovers",
     "glossary_terms",
     "read_catalogs",
+    "reads_as_english",
     "terminology_problems",
 ]
 
@@ -214,12 +215,27 @@ _ENGLISH_WORDS = {
 }
 
 
-def english_leftovers(language, root=REPO_ROOT, *, at_least=3):
-    """Translated entries that still read as English prose.
+def reads_as_english(text, *, at_least=3):
+    """Whether ``text`` (Markdown) reads as English prose.
 
-    An entry counts as English when its prose (without code, math and links) has
-    ``at_least`` English function words ("the", "and", "of", "with", ...), which Hungarian
-    text does not have. Entries marked ``# keep-english`` are skipped.
+    It does when its prose (without code, math and links) has ``at_least`` English function
+    words ("the", "and", "of", "with", ...), which Hungarian text does not have.
+
+    Examples
+    --------
+    >>> reads_as_english("The weights of the network and `np.exp`")
+    True
+    >>> reads_as_english("A háló súlyai és az `np.exp` (the exponential)")
+    False
+    """
+    words = re.findall(r"[^\W\d_]+", _prose(text))
+    return sum(word.lower() in _ENGLISH_WORDS for word in words) >= at_least
+
+
+def english_leftovers(language, root=REPO_ROOT, *, at_least=3, part="book"):
+    """Translated entries that still read as English prose (:func:`reads_as_english`).
+
+    Entries marked ``# keep-english`` are skipped.
 
     Returns
     -------
@@ -227,13 +243,11 @@ def english_leftovers(language, root=REPO_ROOT, *, at_least=3):
         ``path: msgstr`` for each entry left in English.
     """
     problems = []
-    for where, catalog in read_catalogs(language, root).items():
+    for where, catalog in read_catalogs(language, root, part=part).items():
         for message in _messages(catalog):
             if not message.string or KEEP_ENGLISH in " ".join(message.user_comments):
                 continue
-            words = re.findall(r"[A-Za-z]+", _prose(str(message.string)))
-            english = sum(word.lower() in _ENGLISH_WORDS for word in words)
-            if english >= at_least:
+            if reads_as_english(str(message.string), at_least=at_least):
                 first = str(message.string)[:70].replace("\n", " ")
                 problems.append(f"{where}: {first!r}")
     return problems
