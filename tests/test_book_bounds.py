@@ -6,6 +6,7 @@ a bound is a literal number that an ``assert`` (or the threshold of the count it
 in the chapter's code checks, and `coursekit book` refuses to build when one is not.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,26 @@ def test_the_build_refuses_a_chapter_with_a_broken_bound(tmp_path, capsys):
     )
     assert build_book(root=tmp_path) == 1
     assert "ch01_broken.md" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "page", sorted((course.REPO_ROOT / "book").glob("*.md")), ids=lambda path: path.stem
+)
+def test_no_prose_line_is_swallowed_by_markdown(page: Path):
+    """Two MyST traps that silently drop or misplace prose (both once found in the book):
+    a paragraph line that begins with ``%`` is a comment, and a directive option continued
+    on an indented line ends up in the directive's body (a cut ``:alt:`` text and a stray
+    caption line)."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    problems, fence = [], None
+    for number, line in enumerate(lines[1:-1], start=2):
+        before, after = lines[number - 2], lines[number]
+        if line.startswith(("```", "~~~", ":::")):
+            fence = None if fence else line[:3]
+        if fence in ("```", "~~~") and not before.startswith(":"):
+            continue
+        if line.startswith("%") and before.strip() and not before.startswith("%") and after.strip():
+            problems.append(f"{page.name}:{number}: a comment line inside a paragraph: {line!r}")
+        if re.match(r"^:\w+: ", before) and re.match(r"^  \S", line):
+            problems.append(f"{page.name}:{number}: a directive option continued: {line!r}")
+    assert not problems, "\n".join(problems)
