@@ -54,7 +54,10 @@ def _markup(text):
     """Inline code, math, link targets and role targets (a role's shown title may change)."""
     roles = re.findall(r"\{([\w:-]+)\}`([^`]*)`", text)
     target = re.compile(r"(?s).*<(.*)>$")
-    targets = sorted(role + ":" + target.sub(r"\1", body) for role, body in roles)
+    # (a translation may use a glued value's translated twin, NAME_hu, computed beside it)
+    targets = sorted(
+        role + ":" + re.sub(r"_hu\b", "", target.sub(r"\1", body)) for role, body in roles
+    )
     plain = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", text)
     code = sorted(re.findall(r"`[^`]*`", plain))
     math = sorted(re.findall(r"\$[^$]+\$", plain))
