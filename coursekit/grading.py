@@ -24,6 +24,7 @@ __all__ = [
     "check_raises",
     "hidden",
     "numpy_only",
+    "passed",
     "shares_layer",
 ]
 
@@ -390,6 +391,24 @@ def check_raises(func, *args, exception=ValueError, match=None, hint=None, **kwa
         ),
         hint,
     )
+
+
+def passed(what):
+    """Print the line a visible test cell ends with: its checks passed.
+
+    Without it a passing test cell shows nothing, and silence is easy to misread.
+
+    Parameters
+    ----------
+    what : str
+        What the cell checked, e.g. ``"step"`` or ``"the shapes of the model"``.
+
+    Examples
+    --------
+    >>> passed("step")
+    ✓ step: the visible tests passed
+    """
+    print(_t("✓ {what}: the visible tests passed", what=_t(what)))
 
 
 class hidden:  # noqa: N801  (used like a function: `with hidden("..."):`)

@@ -75,6 +75,47 @@ def _language_context(app, pagename, templatename, context, doctree):
     context["coursekit_languages"] = language_links(pagename, app.config.language)
 
 
+def _images_for_gettext(app, config):
+    """Let the gettext builder see executed figures as the HTML builder does.
+
+    myst-nb picks an output's MIME type per builder and knows none for ``gettext``, so the
+    figures of code cells (and their ``mystnb.image.alt`` text) never reached the catalogs.
+    """
+    from myst_nb.core.render import base_render_priority
+
+    html = base_render_priority()["html"]
+    overrides = list(config.nb_mime_priority_overrides or [])
+    overrides += [("gettext", mime, priority) for mime, priority in html.items()]
+    config.nb_mime_priority_overrides = overrides
+
+
+def _translated_image_alt(app, doctree, docname):
+    """Translate the alt text of executed figures (a translated edition only).
+
+    Sphinx translates a document while reading it, before myst-nb turns a code cell's output
+    into an image; so the alt text of those images is looked up here, once they exist, in the
+    page's own catalog.
+    """
+    from docutils import nodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    from .i18n import SOURCE_LANGUAGE
+
+    config = app.config
+    if not config.language or config.language == SOURCE_LANGUAGE:
+        return
+    domain = docname_to_domain(docname, config.gettext_compact)
+    folders = [str(Path(app.srcdir, folder)) for folder in config.locale_dirs]
+    catalog, found = init_locale(folders, config.language, domain)
+    if not found:
+        return
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt")
+        if alt:
+            image["alt"] = catalog.gettext(alt)
+
+
 def _write_assignment_pages(app, config):
     from .book import write_assignment_pages
 
@@ -85,6 +126,8 @@ def setup(app):
     """Register the extension with Sphinx."""
     app.connect("config-inited", _write_assignment_pages, priority=100)
     app.connect("config-inited", _add_language_switcher, priority=100)
+    app.connect("config-inited", _images_for_gettext, priority=100)
+    app.connect("doctree-resolved", _translated_image_alt)
     app.connect("html-page-context", _language_context)
     app.connect("html-page-context", _deduplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
