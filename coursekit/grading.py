@@ -558,7 +558,7 @@ class numpy_only:  # noqa: N801  (used like a function: `with numpy_only():`)
                         "{name} (or code it calls) must use NumPy only, but it uses {package}, "
                         "which is not available when this task is graded. Hint: write it with "
                         "NumPy functions (np.exp, np.maximum, np.where, ...).",
-                        name=self.name,
+                        name=_t(self.name),
                         package=package,
                     )
                 ) from None

@@ -364,6 +364,23 @@ def _constant(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _is_prose(text):
+    """Whether a name or hint has words to translate (not only code such as ``f(x, 2)``).
+
+    Examples
+    --------
+    >>> [_is_prose(t) for t in ["sigmoid(z)", "f(X, w, b)", "the shape of w", "LeNet-5's maps"]]
+    [False, False, True, True]
+    """
+    if re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", text):  # e.g. "mean_iou with num_classes=2.5"
+        return True
+    stripped = text
+    for pattern in (r"'[^']*'", r'"[^"]*"', r"\([^()]*\)", r"\([^()]*\)"):
+        stripped = re.sub(pattern, " ", stripped)
+    words = re.findall(r"(?<![\w.])[A-Za-z]{2,}(?![\w(.])", stripped)
+    return len(words) >= 2
+
+
 def message_templates(root=REPO_ROOT):
     """The English messages students can see, in the order they first appear.
 
@@ -374,11 +391,20 @@ def message_templates(root=REPO_ROOT):
     found = {}
     package = Path(__file__).parent
     for module in sorted([*package.glob("*.py"), *package.glob("grader/*.py")]):
+        where = f"coursekit/{module.relative_to(package)}"
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"_t", "translate"}:
                 text = _constant(node.args[0]) if node.args else None
                 if text:
-                    found.setdefault(text, f"coursekit/{module.relative_to(package)}")
+                    found.setdefault(text, where)
+            elif isinstance(node, ast.FunctionDef) and module.name == "grading.py":
+                # the default names of the checks ("the result", "your code")
+                for argument, default in zip(
+                    node.args.kwonlyargs, node.args.kw_defaults, strict=True
+                ):
+                    text = _constant(default) if default is not None else None
+                    if argument.arg in {"name", "description"} and text:
+                        found.setdefault(text, where)
     for notebook in sorted(Path(root).glob("solutions/*/*.ipynb")):
         import json
 
@@ -401,7 +427,7 @@ def message_templates(root=REPO_ROOT):
                 if name == "hidden" and node.args:
                     texts.append(_constant(node.args[0]))
                 for text in texts:
-                    if text and re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", text):
+                    if text and _is_prose(text):
                         found.setdefault(text, str(notebook.relative_to(root)))
     return found
 
