@@ -268,7 +268,15 @@ def _quiet_tf_env():
     # Several servers share one GPU: each TensorFlow process takes GPU memory as it needs it
     # instead of grabbing the whole card at start-up.
     env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
-    return env
+    return {**env, **_course_language()}
+
+
+def _course_language():
+    # The course's language (en, hu): the messages of the tests in students' notebooks and,
+    # through nbgrader_config.py (c.CourseKit.language), the grader's. Set it once, in the
+    # hub's environment (COURSEKIT_LANGUAGE in the systemd unit).
+    language = os.environ.get("COURSEKIT_LANGUAGE")
+    return {"COURSEKIT_LANGUAGE": language} if language else {}
 
 
 def _jupyter_config_path(hub_dir, *names):
@@ -327,6 +335,7 @@ def grader_environment(settings, hub_dir=HUB_DIR):
         "JUPYTER_CONFIG_PATH": _jupyter_config_path(hub_dir, "grader", "common"),
         "PATH": os.pathsep.join([str(_venv_bin()), "/usr/local/bin", "/usr/bin", "/bin"]),
         "JUPYTERHUB_DEFAULT_URL": FORMGRADER_DEFAULT_URL,
+        **_course_language(),
     }
 
 

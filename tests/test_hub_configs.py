@@ -554,6 +554,7 @@ def test_systemd_unit_sets_known_settings():
     unit = (HUB / "jupyterhub.service").read_text()
     names = re.findall(r"^Environment=(\w+)=", unit, flags=re.M)
     known = set(coursekit_hub.settings_environment(coursekit_hub.HubSettings()))
+    known.add("COURSEKIT_LANGUAGE")  # the course's language, passed on to servers and grader
     assert names and set(names) <= known
     (exec_start,) = re.findall(r"^ExecStart=(.*)$", unit, flags=re.M)
     assert exec_start.endswith("/hub/jupyterhub_config.py")
@@ -779,3 +780,12 @@ def test_formgrader_pod():
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert "/srv/nbgrader/exchange" in mounts
     assert container["workingDir"].startswith(tuple(mounts))
+
+
+def test_the_course_language_reaches_students_and_the_grader(monkeypatch):
+    monkeypatch.setenv("COURSEKIT_LANGUAGE", "hu")
+    settings = coursekit_hub.HubSettings()
+    assert coursekit_hub.user_environment(settings)["COURSEKIT_LANGUAGE"] == "hu"
+    assert coursekit_hub.grader_environment(settings)["COURSEKIT_LANGUAGE"] == "hu"
+    monkeypatch.delenv("COURSEKIT_LANGUAGE")
+    assert "COURSEKIT_LANGUAGE" not in coursekit_hub.user_environment(settings)

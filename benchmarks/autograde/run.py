@@ -23,7 +23,7 @@ needs no root. ``COURSEKIT_BENCHMARK_WORK`` names a scratch folder that user can
 ``--output`` where the results go, e.g.::
 
     runuser -u nobody -- env COURSEKIT_BENCHMARK_WORK=/tmp/bench .venv/bin/python \\
-        benchmarks/autograde/run.py --copies 1 --output /tmp/bench/autograde_unprivileged.json
+        benchmarks/autograde/run.py --repeat-only --output /tmp/bench/autograde_unprivileged.json
 
 It records seconds per submission for both, the speed-up, coursekit's overhead per
 submission beyond executing the notebook (from its reports), the machine (CPU model, cores,
@@ -213,7 +213,15 @@ def main(argv=None):
     parser.add_argument(
         "--merge", action="store_true", help="keep the other assignments' results in --output"
     )
+    parser.add_argument(
+        "--repeat-only",
+        action="store_true",
+        help="only the repeated runs (reference full marks, untouched zero), no timing: "
+        "e.g. to check grading as an unprivileged user",
+    )
     args = parser.parse_args(argv)
+    if args.repeat_only:
+        return _repeat_only(args)
     assignments = args.assignments or course.list_assignments()
     record = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -277,6 +285,34 @@ def main(argv=None):
     return 0
 
 
+def _repeat_only(args):
+    """``--repeat-only``: the five-runs-in-a-row check for every assignment, nothing else."""
+    record = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "jobs": args.jobs,
+        "assignments": {},
+    }
+    for assignment in args.assignments or course.list_assignments():
+        print(f"{assignment}:", flush=True)
+        folder = WORK / assignment / "repeat"
+        _course(folder, assignment, 1, plain=False)
+        twin = folder / "submitted" / "reference_twin" / assignment
+        shutil.copytree(folder / "submitted" / "reference0" / assignment, twin)
+        started = time.perf_counter()
+        entry = _determinism(assignment, folder, args.runs, args.jobs)
+        entry["seconds"] = round(time.perf_counter() - started, 1)
+        record["assignments"][assignment] = entry
+    record["all_reference_full_untouched_zero"] = all(
+        e["reference_full_untouched_zero_every_run"] for e in record["assignments"].values()
+    )
+    record["all_identical"] = all(e["identical"] for e in record["assignments"].values())
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(record, indent=1) + "\n")
+    print(json.dumps(record, indent=1))
+    return 0 if record["all_reference_full_untouched_zero"] and record["all_identical"] else 1
+
+
 def _total(assignments):
     """Speed-up and overhead over every assignment benchmarked (weighted by grading time)."""
     plain = sum(e["plain_seconds_per_submission"] * e["submissions"] for e in assignments.values())
@@ -320,7 +356,9 @@ def _write_markdown(record, path):
         overhead = entry["coursekit_overhead_per_submission"]
         determinism = entry.get("determinism", {})
         same = (
-            f"{determinism['identical']} ({determinism['runs']} runs × {determinism.get('submissions_per_run', 2)})" if determinism else "–"
+            f"{determinism['identical']} ({determinism['runs']} runs × {determinism.get('submissions_per_run', 2)})"
+            if determinism
+            else "–"
         )
         lines.append(
             f"| {name} | {entry['submissions']} | {entry['plain_seconds_per_submission']} "
