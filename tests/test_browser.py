@@ -233,3 +233,59 @@ def test_assignment_page_opens_the_student_notebook_and_chapters_end_with_experi
     assert "Predict first" in page.locator("main").inner_text()
     assert not problems, problems
     page.close()
+
+
+# -- the Hungarian edition -------------------------------------------------------------------
+def test_hungarian_pages_load_cleanly_with_their_images(built_book, server, browser):
+    report = []
+    for name in _pages():
+        page, problems = _visit(browser, server + "hu/" + name)
+        if page.evaluate("document.documentElement.lang") != "hu":
+            problems.append("the page is not marked lang=hu")
+        broken = page.evaluate(
+            "Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
+            ".map(i => i.src)"
+        )
+        problems += [f"broken image: {src}" for src in broken]
+        page.close()
+        report += [f"hu/{name}: {problem}" for problem in problems]
+    assert not report, "\n".join(report)
+
+
+def test_language_switcher_opens_the_same_page_in_the_other_language(built_book, server, browser):
+    page, problems = _visit(browser, server + "book/ch05_convolution.html")
+    english_title = page.locator("main h1").first.inner_text()
+    page.locator("nav.coursekit-languages a[hreflang='hu']").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/hu/book/ch05_convolution.html"), page.url
+    hungarian_title = page.locator("main h1").first.inner_text()
+    assert hungarian_title != english_title and "konvolúció" in hungarian_title.lower()
+    page.locator("nav.coursekit-languages a[hreflang='en']").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/book/ch05_convolution.html") and "/hu/" not in page.url
+    assert page.locator("main h1").first.inner_text() == english_title
+    assert not problems, problems
+    page.close()
+
+
+@pytest.mark.parametrize("word", ["konvolúciós", "túltanulást"])
+def test_hungarian_search_finds_inflected_words(built_book, server, browser, word):
+    page, problems = _visit(browser, server + f"hu/search.html?q={word}")
+    page.wait_for_selector("ul.search li", timeout=20000)
+    assert page.locator("ul.search li").count() >= 1, word
+    assert not problems, problems
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "chapter", ["ch02_perceptrons", "ch05_convolution", "ch10_kmeans_pca", "guide_student"]
+)
+def test_screenshots_of_hungarian_chapters(built_book, server, browser, chapter):
+    """Full-page screenshots of Hungarian pages, for a reader to check (test-artifacts)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page, problems = _visit(browser, server + f"hu/book/{chapter}.html")
+    path = ARTIFACTS / f"hu_{chapter}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.close()
+    assert path.stat().st_size > 20_000
+    assert not problems, problems
