@@ -7,7 +7,8 @@ twice: jupyter-book 1.0 ends up registering sphinx-thebe's inline configuration 
 declares ``const THEBE_JS_URL`` twice and is a JavaScript error on every page.
 
 It also puts the language switcher in every page's header: a link to the same page in each
-other edition of the book (English at the site root, a translation under ``<language>/``).
+other edition of the book (English at the site root, a translation under ``<language>/``), and
+lets a translated paragraph paste the values its chapter glued (see :func:`_glue_in_translations`).
 """
 
 from __future__ import annotations
@@ -116,6 +117,50 @@ def _translated_image_alt(app, doctree, docname):
             image["alt"] = catalog.gettext(alt)
 
 
+class _KeptRenderer:
+    """The notebook renderer of the page being read, kept for its translated paragraphs."""
+
+    docname = None
+    renderer = None
+
+
+class _Attributes(dict):
+    """A document's attributes that keep the notebook renderer myst-nb drops after parsing."""
+
+    def pop(self, key, *default):
+        value = super().pop(key, *default)
+        if key == "nb_renderer":
+            _KeptRenderer.renderer = value
+        return value
+
+
+def _glue_in_translations(app, config):
+    """Parse the book's pages with a myst-nb parser whose translations can paste glued values.
+
+    Sphinx translates a page while reading it: each translated paragraph is parsed on its
+    own, as plain MyST, after myst-nb has parsed the notebook and dropped the renderer that
+    holds the glued values; so every ``{glue:text}`` role of a translation found nothing.
+    This parser keeps the page's renderer until the page's translations have been parsed.
+    """
+    from myst_nb.sphinx_ import Parser
+
+    class CourseParser(Parser):
+        def parse(self, inputstring, document):
+            env = document.settings.env
+            if document.current_source.endswith("<translated>"):
+                if _KeptRenderer.docname == env.docname and _KeptRenderer.renderer:
+                    document.attributes["nb_renderer"] = _KeptRenderer.renderer
+                try:
+                    return super().parse(inputstring, document)
+                finally:
+                    document.attributes.pop("nb_renderer", None)
+            _KeptRenderer.docname, _KeptRenderer.renderer = env.docname, None
+            document.attributes = _Attributes(document.attributes)
+            return super().parse(inputstring, document)
+
+    app.add_source_parser(CourseParser, override=True)
+
+
 def _write_assignment_pages(app, config):
     from .book import write_assignment_pages
 
@@ -127,6 +172,7 @@ def setup(app):
     app.connect("config-inited", _write_assignment_pages, priority=100)
     app.connect("config-inited", _add_language_switcher, priority=100)
     app.connect("config-inited", _images_for_gettext, priority=100)
+    app.connect("config-inited", _glue_in_translations, priority=100)
     app.connect("doctree-resolved", _translated_image_alt)
     app.connect("html-page-context", _language_context)
     app.connect("html-page-context", _deduplicate_scripts, priority=900)

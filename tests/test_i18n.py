@@ -229,6 +229,18 @@ def test_both_editions_are_built_with_a_switcher_to_the_same_page(built_book):
 
 
 @pytest.mark.slow
+def test_hungarian_pages_paste_every_value_the_english_ones_glue(built_book):
+    # A translated paragraph is parsed on its own; its {glue:text} roles must still find the
+    # values the chapter glued (coursekit.sphinxext keeps the page's notebook renderer).
+    glued = re.compile(r'class="[^"]*(?:pasted-text|text_plain)')
+    for page in sorted((HTML / "book").glob("ch*.html")):
+        hungarian = HTML / "hu" / page.relative_to(HTML)
+        english_count = len(glued.findall(page.read_text(encoding="utf-8")))
+        hungarian_count = len(glued.findall(hungarian.read_text(encoding="utf-8")))
+        assert hungarian_count == english_count, (page.name, english_count, hungarian_count)
+
+
+@pytest.mark.slow
 def test_hungarian_search_index_stems_hungarian_words(built_book):
     index = (HTML / "hu" / "searchindex.js").read_text(encoding="utf-8")
     data = json.loads(index[index.index("(") + 1 : index.rindex(")")])
