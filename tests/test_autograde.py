@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from coursekit import cli, course
@@ -607,3 +608,31 @@ def test_review_leaves_ordinary_solutions_alone():
     for assignment in course.list_assignments():
         for path in (course.REPO_ROOT / "solutions" / assignment).glob("*.ipynb"):
             assert review.review_notebook(path) == [], f"{assignment}: reference is flagged"
+
+
+def test_a_call_runs_under_the_floating_point_rules_of_the_test_cell(tmp_path):
+    """A test cell's ``np.errstate`` reaches the student's function in the other process:
+    "computed without overflow" is checkable, as when tests and answers shared a process."""
+    from coursekit.grader import student, wire
+
+    def naive_sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    namespace = {"naive_sigmoid": naive_sigmoid}
+    with wire.Folder(tmp_path) as folder:
+        request = {
+            "op": "call",
+            "name": "naive_sigmoid",
+            "args": wire.encode([np.array([-1000.0, 0.0])], folder),
+            "kwargs": wire.encode({}, folder),
+        }
+        with np.errstate(over="raise"):
+            raised = student._call(namespace, {**request, "errstate": np.geterr()}, folder)
+        assert raised["raise"]["type"] == "FloatingPointError"
+        with np.errstate(over="ignore"):
+            quiet = student._call(namespace, {**request, "errstate": np.geterr()}, folder)
+        assert "raise" not in quiet
+        # What the student process accepts: the four kinds and the modes needing no callback.
+        odd = {"over": "call", "under": "raise", "evil": "raise", "divide": 3}
+        assert student._errstate(odd) is not None
+        assert "raise" not in student._call(namespace, {**request, "errstate": odd}, folder)

@@ -1,0 +1,278 @@
+"""Mutation suites of the assignments: requirements, mutants and correct alternatives.
+
+Each assignment has a module here (``tests/mutants/<assignment>.py``) with three tables:
+
+``REQUIREMENTS``
+    ``{key: Requirement(quote, tests)}``: a sentence of the student notebook that states a
+    requirement (``quote`` must appear in the released notebook, Markdown or docstring, so
+    the table follows the notebook), and the graded test cells that check it.
+``MUTANTS``
+    ``{key: Mutant(cell, requirement, ..., patch=[(old, new)] or source=...)}``: the reference
+    solution of one solution cell with exactly one requirement violated, the way a student
+    gets it wrong (a sign, an off-by-one, a missing clip, the wrong random draw...). It must
+    lose the points of exactly the tests of its requirement (or ``fails``, when a violation
+    shows in other tests too) and keep every other point.
+``ALTERNATIVES``
+    ``{key: Alternative(cell, source=...)}``: a correct solution written another way (another
+    algorithm, loops instead of vectorised code, another valid API). It must get full marks.
+
+:func:`plan` packs the variants into few submissions (each submission changes each solution
+cell at most once; its expected failures are the union of its mutants'), and
+:func:`grade` grades them with the course's own engine (``coursekit.grader.engine``, the
+sandbox, the grader process), as a class is graded. ``tests/test_mutants.py`` runs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from coursekit import course
+
+ROOT = course.REPO_ROOT
+RESULTS = ROOT / "benchmarks" / "results" / "mutants"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    quote: str
+    tests: tuple
+
+
+@dataclass(frozen=True)
+class Mutant:
+    cell: str
+    requirement: str
+    patch: tuple = ()
+    source: str | None = None
+    fails: tuple | None = None  # default: the tests of the requirement
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Alternative:
+    cell: str
+    source: str | None = None
+    patch: tuple = ()
+    why: str = ""
+
+
+@dataclass
+class Submission:
+    name: str
+    variants: dict = field(default_factory=dict)  # cell -> (kind, key)
+    expected_failures: set = field(default_factory=set)
+
+
+def suite(assignment):
+    """The module ``mutants.<assignment>`` (tests/mutants/<assignment>.py)."""
+    return importlib.import_module(f"mutants.{assignment}")
+
+
+def _nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def reference(assignment):
+    return nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def released(assignment):
+    return nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def graded_tests(notebook):
+    """``{grade_id: points}`` of the autograded test cells."""
+    return {
+        _nbgrader(c)["grade_id"]: float(_nbgrader(c).get("points", 0))
+        for c in notebook.cells
+        if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")
+    }
+
+
+def solution_cells(notebook):
+    return {
+        _nbgrader(c)["grade_id"]: c.source
+        for c in notebook.cells
+        if _nbgrader(c).get("solution") and c.cell_type == "code"
+    }
+
+
+def variant_source(reference_source, variant):
+    """The solution cell's source with the variant applied."""
+    if variant.source is not None:
+        return variant.source
+    text = reference_source
+    for old, new in variant.patch:
+        if text.count(old) != 1:
+            raise ValueError(
+                f"patch {old!r} must match the reference solution exactly once, "
+                f"found {text.count(old)} times"
+            )
+        text = text.replace(old, new)
+    if text == reference_source:
+        raise ValueError("a variant must change the reference solution")
+    return text
+
+
+def expected_failures(module, key):
+    mutant = module.MUTANTS[key]
+    return set(
+        mutant.fails if mutant.fails is not None else module.REQUIREMENTS[mutant.requirement].tests
+    )
+
+
+def plan(module):
+    """Pack the mutants and alternatives into submissions.
+
+    Round ``k`` takes the ``k``-th variant (mutants first, then alternatives) of every solution
+    cell, so a submission changes each cell at most once. Mutants marked in ``ALONE`` (whose
+    effect reaches other cells' tests) get a submission of their own.
+    """
+    per_cell = {}
+    alone = set(getattr(module, "ALONE", ()))
+    for key, mutant in module.MUTANTS.items():
+        if key not in alone:
+            per_cell.setdefault(mutant.cell, []).append(("mutant", key))
+    for key, alternative in module.ALTERNATIVES.items():
+        per_cell.setdefault(alternative.cell, []).append(("alternative", key))
+    rounds = max((len(v) for v in per_cell.values()), default=0)
+    submissions = []
+    for index in range(rounds):
+        submission = Submission(f"round{index:02d}")
+        for cell, variants in sorted(per_cell.items()):
+            if index < len(variants):
+                kind, key = variants[index]
+                submission.variants[cell] = (kind, key)
+                if kind == "mutant":
+                    submission.expected_failures |= expected_failures(module, key)
+        submissions.append(submission)
+    for key in sorted(alone):
+        submission = Submission(f"alone_{key}")
+        submission.variants[module.MUTANTS[key].cell] = ("mutant", key)
+        submission.expected_failures = expected_failures(module, key)
+        submissions.append(submission)
+    return submissions
+
+
+def notebook_of(assignment, module, submission):
+    """The reference notebook with the submission's variants applied."""
+    notebook = reference(assignment)
+    tables = {"mutant": module.MUTANTS, "alternative": module.ALTERNATIVES}
+    for cell in notebook.cells:
+        grade_id = _nbgrader(cell).get("grade_id")
+        if _nbgrader(cell).get("solution") and grade_id in submission.variants:
+            kind, key = submission.variants[grade_id]
+            cell.source = variant_source(cell.source, tables[kind][key])
+    return notebook
+
+
+def grade(assignment, module, folder, *, jobs=2):
+    """Grade every planned submission with the course's engine; return the outcome table.
+
+    Returns
+    -------
+    list of dict
+        Per submission: its variants, the expected and the actual failing tests, the score.
+    """
+    from coursekit.grader import engine
+
+    folder = Path(folder)
+    shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions" / assignment, folder / "solutions" / assignment)
+    course.release(assignment, course_dir=folder, release_dir=folder / "release")
+    submissions = plan(module)
+    for submission in submissions:
+        target = folder / "submitted" / submission.name / assignment
+        target.mkdir(parents=True)
+        nbformat.write(notebook_of(assignment, module, submission), target / f"{assignment}.ipynb")
+    results, _ = engine.autograde(assignment, course_dir=folder, jobs=jobs)
+    by_student = {r.student: r for r in results}
+    points = graded_tests(reference(assignment))
+    table = []
+    for submission in submissions:
+        result = by_student[submission.name]
+        failing = sorted(test for test, (score, maximum) in result.tests.items() if score < maximum)
+        table.append(
+            {
+                "submission": submission.name,
+                "variants": {
+                    cell: f"{kind}:{key}" for cell, (kind, key) in submission.variants.items()
+                },
+                "expected_failures": sorted(submission.expected_failures),
+                "failures": failing,
+                "score": result.score,
+                "max_score": result.max_score,
+                "flagged": result.flagged,
+                "status": result.status,
+                "all_tests": sorted(points),
+            }
+        )
+    return table
+
+
+def write_results(assignment, module, table):
+    """``benchmarks/results/mutants/<assignment>.json`` and its Markdown tables.
+
+    The requirements table lists every requirement the notebook states (quoted), the tests
+    that check it and the mutants that violate it, with the tests each mutant lost. A
+    submission packs variants of several cells; a failing test is credited to the mutant
+    whose requirement names it (the grading test asserts that no other test failed).
+    """
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{assignment}.json").write_text(json.dumps(table, indent=1) + "\n")
+    outcome = {}
+    for row in table:
+        failing = set(row["failures"])
+        for variant in row["variants"].values():
+            kind, key = variant.split(":", 1)
+            if kind == "mutant":
+                lost = sorted(failing & expected_failures(module, key))
+            else:  # an alternative is credited with the failures no mutant accounts for
+                explained = set().union(
+                    *(
+                        expected_failures(module, other.split(":", 1)[1])
+                        for other in row["variants"].values()
+                        if other.startswith("mutant:")
+                    )
+                )
+                lost = sorted(failing - explained)
+            outcome[variant] = (lost, row["submission"], row["score"], row["max_score"])
+    lines = [
+        f"# Mutation suite of {assignment}",
+        "",
+        "Generated by tests/test_mutants.py (the suite is tests/mutants/"
+        f"{assignment}.py): every variant is graded by the course's engine, several variants of",
+        "independent cells per submission.",
+        "",
+        "## Requirements",
+        "",
+        "| requirement | the notebook says | tests | mutants (tests they lost) |",
+        "|---|---|---|---|",
+    ]
+    for name, requirement in module.REQUIREMENTS.items():
+        mutants = []
+        for key, mutant in module.MUTANTS.items():
+            if mutant.requirement == name:
+                lost, _, _, _ = outcome.get(f"mutant:{key}", (["not graded"], "", 0, 0))
+                mutants.append(f"`{key}` ({', '.join(lost) or 'none'})")
+        quote = " ".join(requirement.quote.split()).replace("|", "\\|")
+        lines.append(
+            f"| {name} | {quote} | {', '.join(requirement.tests)} | {'; '.join(mutants)} |"
+        )
+    lines += [
+        "",
+        "## Correct alternatives",
+        "",
+        "| alternative | cell | tests it lost | submission |",
+        "|---|---|---|---|",
+    ]
+    for key, alternative in module.ALTERNATIVES.items():
+        lost, where, _, _ = outcome.get(f"alternative:{key}", (["not graded"], "?", 0, 0))
+        lines.append(f"| `{key}` | `{alternative.cell}` | {', '.join(lost) or 'none'} | {where} |")
+    (RESULTS / f"{assignment}.md").write_text("\n".join(lines) + "\n")
