@@ -204,6 +204,32 @@ def test_hungarian_release_grades_exactly_as_the_english_one(tmp_path):
 
 
 # -- the built editions ---------------------------------------------------------------------------
+@pytest.mark.slow
+def test_book_catalogs_hold_every_message_of_the_english_sources(built_book, tmp_path):
+    """Extract the book's messages afresh (the gettext builder, on the English execution cache):
+    a paragraph, heading or figure alt text written in English since the catalogs were last
+    updated would otherwise show in English in the Hungarian edition."""
+    from coursekit import book
+
+    assert book._sphinx(ROOT, "gettext", tmp_path / "gettext", tmp_path / "doctrees") == 0
+    templates = sorted((tmp_path / "gettext").rglob("*.pot"))
+    assert templates, "the gettext build wrote no templates"
+    missing = []
+    for template in templates:
+        relative = template.relative_to(tmp_path / "gettext").with_suffix(".po")
+        with template.open("rb") as handle:
+            wanted = {message.id for message in read_po(handle) if message.id}
+        catalog = ROOT / "locales" / "hu" / "LC_MESSAGES" / relative
+        known = set()
+        if catalog.is_file():
+            with catalog.open("rb") as handle:
+                known = {message.id for message in read_po(handle)}
+        missing += [f"{relative}: {text[:70]!r}" for text in sorted(wanted - known)]
+    assert not missing, "run `coursekit book --update-catalogs` and translate:\n" + "\n".join(
+        missing[:20]
+    )
+
+
 def _pages():
     return sorted(p for p in (HTML / "book").rglob("*.html"))
 
