@@ -13,7 +13,8 @@ preprocessor, so ``coursekit autograde``, ``nbgrader autograde`` and the formgra
    namespace of its own. The names a test cell needs and does not define
    (:func:`coursekit.grader.names.needed_names`) come from the student process as plain data
    (:mod:`coursekit.grader.wire`); a function arrives as a :class:`RemoteFunction`, which
-   runs in the student process with the arguments sent over. Test cells see the student's
+   runs in the student process with the arguments sent over (under the test cell's NumPy
+   floating-point rules, ``np.errstate``). Test cells see the student's
    names as the notebook left them after its last cell.
 3. Calls inside ``coursekit.grading.numpy_only()`` run in a second student process whose
    sandbox has no TensorFlow, Keras, SciPy, scikit-learn, PyTorch or JAX (it reruns the same
