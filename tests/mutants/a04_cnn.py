@@ -1,0 +1,330 @@
+"""a04_cnn: requirements, mutants and correct alternatives (see tests/mutants/__init__.py).
+
+A training assignment: every submission trains a CNN (about a minute on 2 cores), so the
+suite keeps to 4 submissions: 2 mutants and 2 alternatives of each graded function, and the
+training cell's mutants ride along with the build_cnn mutants (whose effect stays in
+build_cnn_hidden: the trained model keeps its layer names, parameters and accuracy).
+"""
+
+from mutants import Alternative, Mutant, Requirement
+
+MODEL_TESTS = ("model_trained", "model_test_accuracy")
+
+REQUIREMENTS = {
+    # build_cnn
+    "cnn-layers": Requirement(
+        "It returns a **compiled** `keras.Sequential` model with exactly these layers, in this"
+        " order, with these names",
+        ("build_cnn_default", "build_cnn_hidden"),
+    ),
+    "cnn-compile": Requirement(
+        "Compile it with `keras.optimizers.Adam(learning_rate=1e-3)`,"
+        ' `loss="sparse_categorical_crossentropy"`',
+        ("build_cnn_hidden",),
+    ),
+    # the trained model
+    "model-made-by-build-cnn": Requirement("Train a model made by your `build_cnn`", MODEL_TESTS),
+    "model-threshold": Requirement(
+        "the trained model must classify **at least 80 %** of the held-out images correctly",
+        MODEL_TESTS,
+    ),
+    "model-validation-history": Requirement(
+        "with `validation_data=(x_val, y_val)`, and store it in the variable `model`",
+        ("model_trained",),
+    ),
+    # feature_map_model
+    "maps-in-order": Requirement(
+        "whose outputs are the outputs of those layers (`model.get_layer(name).output`), **in the"
+        " order of `layer_names`**",
+        ("feature_map_model_shapes", "feature_map_model_hidden"),
+    ),
+    "maps-bad-names": Requirement(
+        "raise a `ValueError` naming the received value when `layer_names` is not a non-empty"
+        " list (or tuple) of strings",
+        ("feature_map_model_hidden",),
+    ),
+    # activation_maximization
+    "ascent-steps": Requirement(
+        "Repeat `steps` times: inside a `tf.GradientTape`",
+        ("activation_maximization_basic", "activation_maximization_hidden"),
+    ),
+    "ascent-arguments": Requirement(
+        "`steps` a positive integer, `learning_rate` a positive number. Raise a `ValueError`"
+        " naming the received value otherwise.",
+        ("activation_maximization_bad_input",),
+    ),
+}
+
+MUTANTS = {
+    # build_cnn: the effect of these two stays in build_cnn's hidden test
+    "cnn-average-pooling": Mutant(
+        "build_cnn",
+        "cnn-layers",
+        patch=[
+            (
+                'layers.MaxPooling2D(2, name="pool1")',
+                'layers.AveragePooling2D(2, name="pool1")',
+            )
+        ],
+        fails=("build_cnn_hidden",),
+        why="same shapes and parameters: only the class of pool1 shows it",
+    ),
+    "cnn-rmsprop": Mutant(
+        "build_cnn",
+        "cnn-compile",
+        patch=[
+            (
+                "optimizer=keras.optimizers.Adam(learning_rate=1e-3)",
+                "optimizer=keras.optimizers.RMSprop(learning_rate=1e-3)",
+            )
+        ],
+    ),
+    # train_model
+    "model-by-hand": Mutant(
+        "train_model",
+        "model-made-by-build-cnn",
+        patch=[
+            (
+                "model = build_cnn(num_filters=16)\n",
+                "model = keras.Sequential(\n"
+                "    [\n"
+                "        keras.Input(shape=(28, 28, 1)),\n"
+                '        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),\n'
+                "        keras.layers.MaxPooling2D(2),\n"
+                '        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),\n'
+                "        keras.layers.MaxPooling2D(2),\n"
+                "        keras.layers.Flatten(),\n"
+                '        keras.layers.Dense(10, activation="softmax"),\n'
+                "    ]\n"
+                ")\n"
+                'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])\n',
+            )
+        ],
+    ),
+    "model-one-short-epoch": Mutant(
+        "train_model",
+        "model-threshold",
+        patch=[("    epochs=3,\n    batch_size=64,\n", "    epochs=1,\n    batch_size=512,\n")],
+    ),
+    "model-no-validation": Mutant(
+        "train_model",
+        "model-validation-history",
+        patch=[("    validation_data=(x_val, y_val),\n", "")],
+    ),
+    # feature_map_model
+    "maps-model-order": Mutant(
+        "feature_map_model",
+        "maps-in-order",
+        patch=[
+            (
+                "outputs = [model.get_layer(name).output for name in layer_names]",
+                "outputs = [layer.output for layer in model.layers if layer.name in layer_names]",
+            )
+        ],
+        fails=("feature_map_model_hidden",),
+        why="the visible test asks for relu1 and relu4, already in the model's order",
+    ),
+    "maps-no-type-check": Mutant(
+        "feature_map_model",
+        "maps-bad-names",
+        patch=[
+            (
+                "        not isinstance(layer_names, list | tuple)\n        or len(layer_names) == 0",
+                "        len(layer_names) == 0",
+            )
+        ],
+        why="a string is taken letter by letter: the error names 'f', not 'features'",
+    ),
+    # activation_maximization
+    "ascent-one-step-short": Mutant(
+        "activation_maximization",
+        "ascent-steps",
+        patch=[("for _ in range(steps):", "for _ in range(steps - 1):")],
+        fails=("activation_maximization_hidden",),
+        why="99 steps climb almost as high as 100: only the exact one-step image shows it",
+    ),
+    "ascent-any-learning-rate": Mutant(
+        "activation_maximization",
+        "ascent-arguments",
+        patch=[("        or not learning_rate > 0\n", "")],
+    ),
+}
+
+ALONE = ()
+
+ALTERNATIVES = {
+    "cnn-add-layers": Alternative(
+        "build_cnn",
+        source=(
+            "def build_cnn(input_shape=(28, 28, 1), num_classes=10, *, num_filters=32, dropout_rate=0.25):\n"
+            "    model = keras.Sequential()\n"
+            "    model.add(keras.Input(shape=input_shape))\n"
+            "    for index, filters in enumerate((num_filters, 2 * num_filters), start=1):\n"
+            "        model.add(\n"
+            "            keras.layers.Conv2D(\n"
+            "                filters=filters,\n"
+            "                kernel_size=(3, 3),\n"
+            '                padding="same",\n'
+            "                activation=keras.activations.relu,\n"
+            '                name=f"conv{index}",\n'
+            "            )\n"
+            "        )\n"
+            '        model.add(keras.layers.MaxPooling2D(pool_size=(2, 2), name=f"pool{index}"))\n'
+            '    model.add(keras.layers.Flatten(name="flatten"))\n'
+            '    model.add(keras.layers.Dropout(rate=dropout_rate, name="dropout"))\n'
+            '    model.add(keras.layers.Dense(num_classes, activation="softmax", name="predictions"))\n'
+            "    model.compile(\n"
+            '        optimizer="adam",\n'
+            "        loss=keras.losses.SparseCategoricalCrossentropy(),\n"
+            '        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],\n'
+            "    )\n"
+            "    return model\n"
+        ),
+        why="model.add in a loop; Adam's default learning rate is 1e-3; loss and metric objects",
+    ),
+    "cnn-layer-objects": Alternative(
+        "build_cnn",
+        source=(
+            "def build_cnn(input_shape=(28, 28, 1), num_classes=10, *, num_filters=32, dropout_rate=0.25):\n"
+            "    from keras import layers, optimizers\n"
+            "\n"
+            "    conv1 = layers.Conv2D(num_filters, (3, 3), strides=1, padding='same', activation='relu', name='conv1')\n"
+            "    conv2 = layers.Conv2D(num_filters * 2, (3, 3), strides=1, padding='same', activation='relu', name='conv2')\n"
+            "    model = keras.Sequential(name='my_cnn')\n"
+            "    model.add(keras.Input(input_shape))\n"
+            "    model.add(conv1)\n"
+            "    model.add(layers.MaxPool2D(name='pool1'))\n"
+            "    model.add(conv2)\n"
+            "    model.add(layers.MaxPool2D(name='pool2'))\n"
+            "    model.add(layers.Flatten(name='flatten'))\n"
+            "    model.add(layers.Dropout(dropout_rate, name='dropout'))\n"
+            "    model.add(layers.Dense(num_classes, activation=keras.activations.softmax, name='predictions'))\n"
+            "    model.compile(optimizers.Adam(1e-3), 'sparse_categorical_crossentropy', metrics=['accuracy'])\n"
+            "    return model\n"
+        ),
+        why="MaxPool2D (an alias) with its default 2 x 2; positional compile arguments",
+    ),
+    "model-wider-larger-batches": Alternative(
+        "train_model",
+        source=(
+            "coursekit.set_seed(SEED)\n"
+            "model = build_cnn(num_filters=24, dropout_rate=0.3)\n"
+            "history = model.fit(\n"
+            "    x_train,\n"
+            "    y_train,\n"
+            "    validation_data=(x_val, y_val),\n"
+            "    epochs=4,\n"
+            "    batch_size=128,\n"
+            "    callbacks=[time_budget(90)],\n"
+            "    verbose=0,\n"
+            ")\n"
+        ),
+        why="another width, dropout rate, batch size and number of epochs within the rules",
+    ),
+    "maps-keras-errors": Alternative(
+        "feature_map_model",
+        source=(
+            "def feature_map_model(model, layer_names):\n"
+            "    if not isinstance(layer_names, (list, tuple)) or not layer_names:\n"
+            "        raise ValueError(f'expected a non-empty list of layer names, got {layer_names}')\n"
+            "    for name in layer_names:\n"
+            "        if not isinstance(name, str):\n"
+            "            raise ValueError(f'layer names must be strings, got {name!r} in {layer_names}')\n"
+            "    # model.get_layer raises a ValueError that names the layer and lists the model's layers\n"
+            "    outputs = [model.get_layer(name).output for name in layer_names]\n"
+            "    if len(outputs) == 1:\n"
+            "        return keras.Model(inputs=model.inputs[0], outputs=outputs[0])\n"
+            "    return keras.Model(inputs=model.inputs[0], outputs=outputs)\n"
+        ),
+        why="Keras's own error for unknown names; one output unwrapped (predict gives one array)",
+    ),
+    "maps-dictionary": Alternative(
+        "feature_map_model",
+        source=(
+            "def feature_map_model(model, layer_names):\n"
+            "    by_name = {layer.name: layer for layer in model.layers}\n"
+            "    valid = (\n"
+            "        type(layer_names) in (list, tuple)\n"
+            "        and len(layer_names) > 0\n"
+            "        and all(type(name) is str for name in layer_names)\n"
+            "    )\n"
+            "    if not valid:\n"
+            "        raise ValueError(f'layer_names must be a non-empty list of str, not {layer_names!r}')\n"
+            "    missing = [name for name in layer_names if name not in by_name]\n"
+            "    if missing:\n"
+            "        raise ValueError(f'unknown layers {missing}; the layers are {list(by_name)}')\n"
+            "    tensors = []\n"
+            "    for name in layer_names:\n"
+            "        tensors.append(by_name[name].output)\n"
+            "    return keras.Model(model.inputs[0], tensors)\n"
+        ),
+    ),
+    "ascent-keras-ops": Alternative(
+        "activation_maximization",
+        source=(
+            "def activation_maximization(model, layer_name, filter_index, *, steps=100, learning_rate=0.1, random_state=0):\n"
+            "    try:\n"
+            "        layer = model.get_layer(layer_name)\n"
+            "    except ValueError:\n"
+            "        raise ValueError(f'no layer {layer_name!r} in the model') from None\n"
+            "    shape = layer.output.shape\n"
+            "    if len(shape) != 4:\n"
+            "        raise ValueError(f'{layer_name!r} has output shape {shape}, not 4-D')\n"
+            "    if type(filter_index) not in (int, np.int32, np.int64) or filter_index < 0 or filter_index >= shape[-1]:\n"
+            "        raise ValueError(f'filter_index={filter_index} is not in [0, {shape[-1]})')\n"
+            "    if type(steps) is not int or steps <= 0:\n"
+            "        raise ValueError(f'steps={steps} must be a positive integer')\n"
+            "    if type(learning_rate) not in (int, float) or learning_rate <= 0:\n"
+            "        raise ValueError(f'learning_rate={learning_rate} must be positive')\n"
+            "    features = keras.Model(model.inputs[0], layer.output)\n"
+            "    noise = np.random.default_rng(random_state).standard_normal((1,) + tuple(model.input_shape[1:]))\n"
+            "    x = tf.Variable(np.clip(0.5 + 0.1 * noise, 0, 1), dtype=tf.float32)\n"
+            "    for step in range(steps):\n"
+            "        with tf.GradientTape() as tape:\n"
+            "            maps = features(x, training=False)\n"
+            "            loss = keras.ops.mean(maps[0, :, :, filter_index])\n"
+            "        grads = tape.gradient(loss, x)\n"
+            "        rms = keras.ops.sqrt(keras.ops.mean(keras.ops.square(grads)))\n"
+            "        x.assign(keras.ops.clip(x + learning_rate * grads / (rms + 1e-8), 0.0, 1.0))\n"
+            "    return keras.ops.convert_to_numpy(x)[0]\n"
+        ),
+        why="try/except around get_layer; keras.ops instead of tf; the map of the one image",
+    ),
+    "ascent-numpy-steps": Alternative(
+        "activation_maximization",
+        source=(
+            "import numbers\n\n\n"
+            "def activation_maximization(model, layer_name, filter_index, *, steps=100, learning_rate=0.1, random_state=0):\n"
+            "    names = [layer.name for layer in model.layers]\n"
+            "    if layer_name not in names:\n"
+            "        raise ValueError(f'layer_name={layer_name!r} is not one of {names}')\n"
+            "    heat = feature_map_model(model, [layer_name])\n"
+            "    output_shape = model.get_layer(layer_name).output.shape\n"
+            "    if len(output_shape) != 4:\n"
+            "        raise ValueError(f'layer {layer_name!r} must have a 4-D output, not {output_shape}')\n"
+            "    channels = output_shape[3]\n"
+            "    if not isinstance(filter_index, numbers.Integral) or isinstance(filter_index, bool) or not (0 <= filter_index < channels):\n"
+            "        raise ValueError(f'bad filter_index={filter_index!r}: need 0 <= filter_index < {channels}')\n"
+            "    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 1:\n"
+            "        raise ValueError(f'steps must be >= 1, got steps={steps!r}')\n"
+            "    if not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, bool) or learning_rate <= 0:\n"
+            "        raise ValueError(f'learning_rate must be > 0, got learning_rate={learning_rate!r}')\n"
+            "    rng = np.random.default_rng(random_state)\n"
+            "    image = 0.5 + 0.1 * rng.standard_normal((1, *model.input_shape[1:]))\n"
+            "    image = np.clip(image, 0.0, 1.0).astype(np.float32)\n"
+            "    x = tf.Variable(image)\n"
+            "    step = 0\n"
+            "    while step < steps:\n"
+            "        with tf.GradientTape() as tape:\n"
+            "            out = heat(x, training=False)\n"
+            "            out = out[0] if isinstance(out, (list, tuple)) else out\n"
+            "            score = tf.reduce_mean(out[:, :, :, filter_index], axis=(1, 2))[0]\n"
+            "        g = tape.gradient(score, x).numpy()\n"
+            "        g = g / (np.sqrt(np.mean(g ** 2)) + 1e-8)\n"
+            "        x.assign(np.clip(x.numpy() + learning_rate * g, 0.0, 1.0))\n"
+            "        step += 1\n"
+            "    return x.numpy()[0]\n"
+        ),
+        why="reuses feature_map_model; the gradient normalised and the step taken in NumPy",
+    ),
+}
