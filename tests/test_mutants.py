@@ -71,6 +71,21 @@ def test_every_graded_function_has_two_alternatives_and_variants_apply(assignmen
             compile(mutants.variant_source(solutions[variant.cell], variant), key, "exec")
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_mutant_is_hidden_by_another_in_its_submission(assignment):
+    # A submission passes when its failures are the union of its mutants' tests: a mutant
+    # whose tests another mutant of the same submission fails anyway would go unproven.
+    module = mutants.suite(assignment)
+    for submission in mutants.plan(module):
+        keys = [key for kind, key in submission.variants.values() if kind == "mutant"]
+        for key in keys:
+            others = set().union(
+                *(mutants.expected_failures(module, other) for other in keys if other != key)
+            )
+            own = mutants.expected_failures(module, key) - others
+            assert own, f"{submission.name}: {key}'s tests all fail because of {keys}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_mutants_lose_exactly_their_tests_and_alternatives_get_full_marks(assignment, tmp_path):

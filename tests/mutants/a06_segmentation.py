@@ -675,6 +675,10 @@ FCN_LISTS = """def build_fcn(num_classes, *, num_filters=16, decoder="transposed
 """
 
 
+# Dense scores also break the training cell's tests, which every training mutant names: graded
+# alone, so that no training mutant shares its submission and goes unproven.
+ALONE = ("fcn-dense-scores",)
+
 ALTERNATIVES = {
     "tconv-formula": Alternative(
         "transposed_conv_output_size",
