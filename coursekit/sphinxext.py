@@ -41,8 +41,13 @@ def _deduplicate_scripts(app, pagename, templatename, context, doctree):
 _TEMPLATES = Path(__file__).with_name("sphinx_templates")
 
 
+_STATIC = Path(__file__).with_name("sphinx_static")
+
+
 def _add_language_switcher(app, config):
     config.templates_path = [*config.templates_path, str(_TEMPLATES)]
+    config.html_static_path = [*config.html_static_path, str(_STATIC)]
+    app.add_css_file("coursekit.css")
     options = dict(config.html_theme_options or {})
     header = options.get("article_header_end") or ["article-header-buttons.html"]
     if isinstance(header, str):
@@ -98,18 +103,9 @@ def _translated_image_alt(app, doctree, docname):
     page's own catalog.
     """
     from docutils import nodes
-    from sphinx.locale import init as init_locale
-    from sphinx.util.i18n import docname_to_domain
 
-    from .i18n import SOURCE_LANGUAGE
-
-    config = app.config
-    if not config.language or config.language == SOURCE_LANGUAGE:
-        return
-    domain = docname_to_domain(docname, config.gettext_compact)
-    folders = [str(Path(app.srcdir, folder)) for folder in config.locale_dirs]
-    catalog, found = init_locale(folders, config.language, domain)
-    if not found:
+    catalog = _page_catalog(app, docname)
+    if catalog is None:
         return
     for image in doctree.findall(nodes.image):
         alt = image.get("alt")
@@ -161,6 +157,39 @@ def _glue_in_translations(app, config):
     app.add_source_parser(CourseParser, override=True)
 
 
+def _translate_toctree_captions(app, doctree):
+    """Translate the captions of the toctrees sphinx-external-toc inserts (a translation only).
+
+    The captions (``Part I: ...``) are in the catalogs, but the toctrees are inserted after
+    Sphinx has translated the page, so the sidebar of a translated edition kept them in English.
+    This runs on ``doctree-read``, before the sidebar's table of contents is collected.
+    """
+    from sphinx import addnodes
+
+    catalog = _page_catalog(app, app.env.docname)
+    if catalog is None:
+        return
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption"):
+            toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
+def _page_catalog(app, docname):
+    """The translation of ``docname``'s own catalog, or None for the source language."""
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    from .i18n import SOURCE_LANGUAGE
+
+    config = app.config
+    if not config.language or config.language == SOURCE_LANGUAGE:
+        return None
+    domain = docname_to_domain(docname, config.gettext_compact)
+    folders = [str(Path(app.srcdir, folder)) for folder in config.locale_dirs]
+    catalog, found = init_locale(folders, config.language, domain)
+    return catalog if found else None
+
+
 def _write_assignment_pages(app, config):
     from .book import write_assignment_pages
 
@@ -174,6 +203,7 @@ def setup(app):
     app.connect("config-inited", _images_for_gettext, priority=100)
     app.connect("config-inited", _glue_in_translations, priority=100)
     app.connect("doctree-resolved", _translated_image_alt)
+    app.connect("doctree-read", _translate_toctree_captions, priority=100)
     app.connect("html-page-context", _language_context)
     app.connect("html-page-context", _deduplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
