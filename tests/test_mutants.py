@@ -86,6 +86,32 @@ def test_no_mutant_is_hidden_by_another_in_its_submission(assignment):
             assert own, f"{submission.name}: {key}'s tests all fail because of {keys}"
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_alternative_shares_a_submission_with_a_mutant_that_fails_its_tests(assignment):
+    # An alternative is proven only on the tests no mutant of its submission is expected to
+    # fail. Its cell's tests: those of the requirements whose mutants are all in that cell.
+    module = mutants.suite(assignment)
+    cells = {}
+    for mutant in module.MUTANTS.values():
+        cells.setdefault(mutant.requirement, set()).add(mutant.cell)
+    cell_tests = {}
+    for name, requirement in module.REQUIREMENTS.items():
+        if len(cells.get(name, ())) == 1:
+            cell_tests.setdefault(next(iter(cells[name])), set()).update(requirement.tests)
+    for submission in mutants.plan(module):
+        failing = set().union(
+            *(
+                mutants.expected_failures(module, key)
+                for kind, key in submission.variants.values()
+                if kind == "mutant"
+            )
+        )
+        for cell, (kind, key) in submission.variants.items():
+            if kind == "alternative":
+                unproven = cell_tests.get(cell, set()) & failing
+                assert not unproven, f"{submission.name}: {key} unproven on {sorted(unproven)}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_mutants_lose_exactly_their_tests_and_alternatives_get_full_marks(assignment, tmp_path):
