@@ -596,6 +596,11 @@ def test_release_holds_flagged_feedback_back_until_reviewed(tiny, tmp_path):
         ("import ctypes", "ctypes"),
         ("class Liar:\n    def __eq__(self, other):\n        return True", "fool comparisons"),
         ("exec('x = 1')", "exec"),
+        (
+            "def sigmoid(z):\n    with np.errstate(over='ignore'):\n        return 1 / (1 + np.exp(-z))",
+            "floating-point error handling",
+        ),
+        ("np.seterr(all='ignore')", "floating-point error handling"),
         ("!cat /etc/passwd", "shell command"),
     ],
 )

@@ -78,6 +78,9 @@ _SUSPICIOUS_ATTRIBUTES = {
     "__mro__": "walks the class hierarchy",
     "__dict__": "reads or changes an object's attribute dictionary",
     "f_locals": "reads a frame's variables",
+    # A naive sigmoid inside np.errstate(over="ignore") would pass the tests' overflow checks.
+    "seterr": "changes NumPy's floating-point error handling (hides overflows the tests check)",
+    "errstate": "changes NumPy's floating-point error handling (hides overflows the tests check)",
     "f_globals": "reads a frame's globals",
     "f_back": "walks stack frames",
     "tb_frame": "reaches stack frames through a traceback",
