@@ -103,9 +103,7 @@ class Course:
 
     def check_assignment(self, name):
         """Raise ``ValueError`` naming the known assignments when ``name`` is not one."""
-        known = self.assignments()
-        if name not in known:
-            raise ValueError(f"Unknown assignment {name!r}. Known assignments: {', '.join(known)}.")
+        _workflow._check_assignment(name, self.root)
 
     def students(self, assignment, folder="submitted"):
         """The students with a folder ``FOLDER/STUDENT/ASSIGNMENT``, sorted."""

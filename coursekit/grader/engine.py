@@ -106,10 +106,6 @@ class SubmissionResult:
         return bool(self.flags) or self.status != "graded"
 
 
-def _reports_dir(course, assignment):
-    return course.reports / assignment
-
-
 def read_reports(assignment, *, course_dir=None):
     """The reports of the last ``coursekit autograde`` run of each student, by student id.
 
@@ -129,12 +125,9 @@ def read_reports(assignment, *, course_dir=None):
     >>> read_reports("no_such_assignment")
     {}
     """
-    folder = _reports_dir(Course.open(course_dir), assignment)
-    results = {}
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        data = json.loads(path.read_text())
-        results[data["student"]] = SubmissionResult(**data)
-    return results
+    folder = Course.open(course_dir).reports / assignment
+    reports = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    return {data["student"]: SubmissionResult(**data) for data in reports}
 
 
 # ---------------------------------------------------------------------------------------
@@ -161,33 +154,38 @@ def _free_uid(slot):
 class _Job:
     student: str
     slot: int = -1
-    pid: int = 0
     scratch: Path = None
     started: float = 0.0
     ended: float = 0.0
     marker: str = ""
     killed: str = ""
-    peak_rss: int = 0
     repairs: list = field(default_factory=list)
 
 
-def _prepare_scratch(job, course, assignment, template, batch_dir):
+def _prepare_scratch(job, course, options, extension, batch_dir):
     """Lay out a one-submission course folder for ``job`` (see the module docstring).
 
-    The folder is the grader's: the student's sandbox never sees it (it gets a box of its
-    own, :class:`coursekit.grader.execute.Box`).
+    Its gradebook is a copy of the batch's template with the student's deadline
+    ``extension`` (or None), its submission repaired (:func:`_repair_submission`). The
+    folder is the grader's: the student's sandbox never sees it (it gets a box of its own,
+    :class:`coursekit.grader.execute.Box`).
     """
+    assignment = options["assignment"]
     scratch = Path(batch_dir) / f"s{job.slot}-{secrets.token_hex(4)}"
     scratch.mkdir(mode=0o700)
     shutil.copy(course.root / "nbgrader_config.py", scratch / "nbgrader_config.py")
-    shutil.copy(template, scratch / "gradebook.db")
-    source = course.source / assignment
-    shutil.copytree(source, scratch / "solutions" / assignment, ignore=_ignore_checkpoints)
+    shutil.copy(Path(batch_dir) / "template.db", scratch / "gradebook.db")
+    solutions = scratch / "solutions" / assignment
+    shutil.copytree(course.source / assignment, solutions, ignore=_ignore_checkpoints)
     submitted = scratch / "submitted" / job.student / assignment
     shutil.copytree(course.submitted / job.student / assignment, submitted, symlinks=True)
     (scratch / "autograded" / job.student).mkdir(parents=True)
     job.scratch = scratch
-    return scratch
+    job.repairs = _repair_submission(submitted, solutions, options["source_cells"])
+    if extension is not None:
+        gradebook.grant_extension(
+            course, scratch / "gradebook.db", assignment, job.student, extension
+        )
 
 
 def _repair_submission(folder, source_folder, source_cells):
@@ -217,7 +215,7 @@ def _repair_submission(folder, source_folder, source_cells):
         except Exception:  # noqa: BLE001, S112  (nbgrader reports an unreadable notebook)
             continue
         source = nbformat.read(source_path, as_version=4)
-        dirty = False
+        before = len(changed)
         seen = set()
         for cell in reversed(notebook.cells):  # like nbgrader, the last copy of a cell counts
             name = _nbgrader_meta(cell).get("grade_id")
@@ -226,7 +224,6 @@ def _repair_submission(folder, source_folder, source_cells):
                 changed.append(
                     f"{path.name}: cell {name!r} appears more than once; the last copy is graded"
                 )
-                dirty = True
             elif name is not None:
                 seen.add(name)
         for cell in notebook.cells:
@@ -237,7 +234,6 @@ def _repair_submission(folder, source_folder, source_cells):
             if name not in known:
                 del cell.metadata["nbgrader"]
                 changed.append(f"{path.name}: cell {name!r} had made-up nbgrader metadata")
-                dirty = True
                 continue
             released = known[name]
             wanted = {
@@ -256,7 +252,6 @@ def _repair_submission(folder, source_folder, source_cells):
                     f"{path.name}: cell {name!r}: its nbgrader metadata ({', '.join(different)}) "
                     "was changed; the released values were put back"
                 )
-                dirty = True
         present = {_nbgrader_meta(cell).get("grade_id") for cell in notebook.cells} - {None}
         previous = None  # grade id of the last instructor cell found in the submission
         for cell in source.cells:
@@ -280,10 +275,9 @@ def _repair_submission(folder, source_folder, source_cells):
                 present.add(name)
                 what = "test" if known[name]["graded"] else "locked"
                 changed.append(f"{path.name}: the {what} cell {name!r} was deleted; put back")
-                dirty = True
             if name in present:
                 previous = name
-        if dirty:
+        if len(changed) > before:
             nbformat.write(notebook, path)
     return changed
 
@@ -304,20 +298,11 @@ def _worker_main(job, assignment, settings):
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.chdir(scratch)
-        env = dict(settings["env"])
-        env["COURSEKIT_SANDBOX"] = job.marker
-        os.environ.update(env)
-        uid = settings["uid"] + job.slot if settings["uid"] is not None else None
+        os.environ.update(settings["env"], COURSEKIT_SANDBOX=job.marker)
+        kernel = settings["kernel"]
+        uid = kernel["uid"] + job.slot if kernel["uid"] is not None else None
         os.environ[SETTINGS_ENV] = json.dumps(
-            {
-                "uid": uid,
-                "memory": settings["memory"],
-                "unsafe": settings["unsafe"],
-                "external": settings["external"],
-                "report": str(scratch / "grader"),
-                "box_root": settings["box_root"],
-                "mpl_cache": settings.get("mpl_cache"),
-            }
+            {**kernel, "uid": uid, "report": str(scratch / "grader")}
         )
         from nbgrader.apps.autogradeapp import AutogradeApp
 
@@ -382,7 +367,10 @@ def _classify_failure(log_text, exit_code):
 
 
 def _run_batch(options):  # noqa: C901  (the supervision loop)
-    """Grade submissions in parallel; called in a fresh, single-threaded process."""
+    """Grade submissions in parallel; called in a fresh, single-threaded process.
+
+    The results go to the progress file, one line per submission, as they are merged.
+    """
     import psutil
     from nbgrader.apps.autogradeapp import AutogradeApp  # noqa: F401  (import before forking)
 
@@ -392,7 +380,7 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     timeout = float(options.get("timeout") or DEFAULT_TIMEOUT)
     memory = int(options.get("memory") or DEFAULT_MEMORY)
     students = options["students"]
-    progress = options.get("progress_file")
+    progress = options["progress_file"]
     gradebook.ensure_registered(course, assignment)
 
     batch_dir = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
@@ -402,26 +390,20 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
         external = options.get("external")
         uid = None
         if not unsafe and not external and os.geteuid() == 0:
-            uid = _free_uid(0)
-            for slot in range(jobs):
-                _free_uid(slot)
+            uid = [_free_uid(slot) for slot in range(jobs)][0]  # (every slot's must be free)
+        isolation = {"sandbox": "external" if external else "bwrap", "uid": uid, "reason": ""}
         if unsafe:
             isolation = {
                 "sandbox": "none",
                 "uid": None,
                 "reason": "graded with --unsafe-no-sandbox: student code ran without the sandbox",
             }
-        elif external:
-            isolation = {"sandbox": "external", "uid": None, "reason": ""}
-        else:
-            isolation = {"sandbox": "bwrap", "uid": uid, "reason": ""}
         # matplotlib's font cache takes seconds to build: once per batch, on a thread while
         # this process copies the assignment into the template gradebook; every sandbox
         # gets a copy in its home.
         with ThreadPoolExecutor(max_workers=1) as pool:
             fonts = pool.submit(_prebuild_matplotlib_cache, batch_dir)
-            template = batch_dir / "template.db"
-            gradebook.template(course, assignment, template)
+            gradebook.template(course, assignment, batch_dir / "template.db")
             options["source_cells"] = gradebook.source_cells(course, assignment)
             extensions = gradebook.extensions(course, assignment)
             fonts.result()
@@ -435,12 +417,14 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 "TF_NUM_INTRAOP_THREADS": str(threads),
                 "TF_NUM_INTEROP_THREADS": str(min(2, threads)),
             },
-            "uid": uid,
-            "memory": memory,
-            "unsafe": unsafe,
-            "external": external,
-            "box_root": str(batch_dir),
-            "mpl_cache": str(batch_dir / "mplconfig"),
+            "kernel": {  # what the worker tells the grader's execute preprocessor
+                "uid": uid,
+                "memory": memory,
+                "unsafe": unsafe,
+                "external": external,
+                "box_root": str(batch_dir),
+                "mpl_cache": str(batch_dir / "mplconfig"),
+            },
             "cell_timeout": options.get("cell_timeout"),
         }
         _report_progress(progress, {"isolation": isolation, "jobs": jobs, "threads": threads})
@@ -448,7 +432,6 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
         free_slots = list(range(jobs))[::-1]
         running = {}
         finished = []  # (job, exit code): merged once the next workers are running
-        results = []
 
         def stop(signum, frame):
             for pid, job in list(running.items()):
@@ -462,37 +445,18 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 job = pending.pop(0)
                 job.slot = free_slots.pop()
                 job.marker = secrets.token_hex(8)
-                _prepare_scratch(job, course, assignment, template, batch_dir)
-                job.repairs = _repair_submission(
-                    job.scratch / "submitted" / job.student / assignment,
-                    job.scratch / "solutions" / assignment,
-                    options["source_cells"],
-                )
-                if job.student in extensions:
-                    gradebook.grant_extension(
-                        course,
-                        job.scratch / "gradebook.db",
-                        assignment,
-                        job.student,
-                        extensions[job.student],
-                    )
+                _prepare_scratch(job, course, options, extensions.get(job.student), batch_dir)
                 sys.stdout.flush()
                 sys.stderr.flush()
                 pid = os.fork()
                 if pid == 0:
                     _worker_main(job, assignment, settings)  # never returns
-                job.pid, job.started = pid, time.monotonic()
+                job.started = time.monotonic()
                 running[pid] = job
             for job, exit_code in finished:
                 result = _finish(
-                    job,
-                    exit_code,
-                    course=course,
-                    assignment=assignment,
-                    isolation=isolation,
-                    options=options,
+                    job, exit_code, course=course, isolation=isolation, options=options
                 )
-                results.append(result)
                 _report_progress(progress, {"result": asdict(result)})
             finished = []
             if not running:
@@ -510,7 +474,6 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                         tree = processes.process_tree(pid, job.marker)
                         rss = processes.tree_rss(pid, job.marker)
                         rss += bwrap.shared_memory_bytes([p.pid for p in tree], memory)
-                    job.peak_rss = max(job.peak_rss, rss)
                     if elapsed > timeout:
                         job.killed = f"timeout: still running after {timeout:g} s (killed)"
                     elif rss > memory:
@@ -529,7 +492,6 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 processes.kill_tree(pid, job.marker, grace=0.5)  # whatever the kernel left behind
                 job.ended = time.monotonic()
                 finished.append((job, os.waitstatus_to_exitcode(status) if status != -1 else -9))
-        return results, isolation
     finally:
         if not options.get("keep_scratch"):
             shutil.rmtree(batch_dir, ignore_errors=True)
@@ -539,18 +501,18 @@ def _prebuild_matplotlib_cache(batch_dir):
     """Build matplotlib's font cache once, for the kernels to copy (it takes seconds)."""
     target = Path(batch_dir) / "mplconfig"
     target.mkdir()
-    env = {**os.environ, "MPLCONFIGDIR": str(target), "MPLBACKEND": "Agg"}
     subprocess.run(
         [sys.executable, "-c", "import matplotlib.font_manager"],
-        env=env,
+        env={**os.environ, "MPLCONFIGDIR": str(target), "MPLBACKEND": "Agg"},
         capture_output=True,
         timeout=300,
         check=False,
     )
 
 
-def _finish(job, exit_code, *, course, assignment, isolation, options):
+def _finish(job, exit_code, *, course, isolation, options):
     """Merge a finished (or killed) worker's results and write its report."""
+    assignment = options["assignment"]
     scratch = job.scratch
     seconds = (job.ended or time.monotonic()) - job.started
     log_text = ""
@@ -561,8 +523,7 @@ def _finish(job, exit_code, *, course, assignment, isolation, options):
     elif exit_code == 0:
         status, reason = "graded", ""
     elif exit_code < 0:
-        status = "error"
-        reason = f"the grading worker was killed by signal {-exit_code}"
+        status, reason = "error", f"the grading worker was killed by signal {-exit_code}"
     else:
         status, reason = _classify_failure(log_text, exit_code)
     scratch_results = None
@@ -573,14 +534,14 @@ def _finish(job, exit_code, *, course, assignment, isolation, options):
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         with contextlib.suppress(ValueError, OSError):
             reports[path.stem] = json.loads(path.read_text())
-    flags = []
     submitted = course.submitted / job.student / assignment
-    known = options.get("source_cells", {})
-    flags += job.repairs
-    flags += review.review_files(submitted)
-    flags += _test_failures(scratch / "autograded" / job.student / assignment)
+    flags = [
+        *job.repairs,
+        *review.review_files(submitted),
+        *_test_failures(scratch / "autograded" / job.student / assignment),
+    ]
     for notebook in sorted(submitted.glob("*.ipynb")):
-        cells = known.get(notebook.stem)
+        cells = options.get("source_cells", {}).get(notebook.stem)
         found = review.review_notebook(notebook, source_cells=cells)
         flags += [f"{notebook.name}: {flag}" for flag in found]
     for notebook, report in reports.items():
@@ -591,17 +552,14 @@ def _finish(job, exit_code, *, course, assignment, isolation, options):
             )
     if isolation.get("sandbox") == "none":
         flags.append("graded with --unsafe-no-sandbox: the student's code ran without the sandbox")
-    execute_seconds = sum(report.get("execute_seconds", 0.0) for report in reports.values())
-    call_seconds = sum(report.get("call_seconds", 0.0) for report in reports.values())
     if status == "graded" and scratch_results is None:
         status, reason = "error", "nbgrader recorded no submission"
-    needs_review = status != "graded" or bool(flags)
     gradebook.merge(
         course,
         assignment,
         job.student,
         scratch_results,
-        review=needs_review,
+        review=status != "graded" or bool(flags),
         failed=status != "graded",
     )
     _copy_autograded(scratch, course, assignment, job.student)
@@ -615,17 +573,16 @@ def _finish(job, exit_code, *, course, assignment, isolation, options):
         reason=reason,
         flags=flags,
         seconds=round(seconds, 2),
-        execute_seconds=round(execute_seconds, 2),
-        call_seconds=round(call_seconds, 2),
+        execute_seconds=round(sum(r.get("execute_seconds", 0.0) for r in reports.values()), 2),
+        call_seconds=round(sum(r.get("call_seconds", 0.0) for r in reports.values()), 2),
         sandbox=isolation.get("sandbox", "bwrap"),
         late_penalty=penalty,
         tests=tests,
     )
-    report_dir = _reports_dir(course, assignment)
+    report_dir = course.reports / assignment
     report_dir.mkdir(parents=True, exist_ok=True)
-    report = asdict(result)
-    report_path = report_dir / f"{job.student}.json"
-    report_path.write_text(json.dumps(report, indent=1, sort_keys=True))
+    report = json.dumps(asdict(result), indent=1, sort_keys=True)
+    (report_dir / f"{job.student}.json").write_text(report)
     if status != "graded" or options.get("keep_logs"):
         (report_dir / f"{job.student}.log").write_text(log_text[-200_000:])
     else:
@@ -664,25 +621,25 @@ def _copy_autograded(scratch, course, assignment, student):
     target = course.autograded / student / assignment
     if not source.is_dir():
         return
-    expected = set()
-    for origin in (
-        scratch / "submitted" / student / assignment,
-        scratch / "solutions" / assignment,
-    ):
-        expected |= {p.relative_to(origin) for p in origin.rglob("*") if p.is_file()}
+    expected = {
+        path.relative_to(origin)
+        for origin in (
+            scratch / "submitted" / student / assignment,
+            scratch / "solutions" / assignment,
+        )
+        for path in origin.rglob("*")
+        if path.is_file()
+    }
 
     def skip(folder, names):
-        skipped = []
-        for name in names:
-            path = Path(folder) / name
-            relative = path.relative_to(source)
-            if path.is_symlink():
-                skipped.append(name)
-            elif path.is_file() and (
-                path.stat().st_size > 100 * 1024**2 or relative not in expected
-            ):
-                skipped.append(name)
-        return skipped
+        paths = {name: Path(folder) / name for name in names}
+        return [
+            name
+            for name, path in paths.items()
+            if path.is_symlink()
+            or (path.is_file() and path.stat().st_size > 100 * 1024**2)
+            or (path.is_file() and path.relative_to(source) not in expected)
+        ]
 
     staging = target.parent / f".{assignment}.incoming"
     shutil.rmtree(staging, ignore_errors=True)
@@ -697,9 +654,8 @@ def _copy_autograded(scratch, course, assignment, student):
 
 
 def _report_progress(path, event):
-    if path:
-        with open(path, "a") as handle:
-            handle.write(json.dumps(event, default=str) + "\n")
+    with open(path, "a") as handle:
+        handle.write(json.dumps(event, default=str) + "\n")
 
 
 # ---------------------------------------------------------------------------------------
@@ -866,8 +822,8 @@ def autograde(
             raise
         finally:
             log.close()
-        output = (Path(folder) / "batch.log").read_text(errors="replace")
         if process.returncode != 0:
+            output = (Path(folder) / "batch.log").read_text(errors="replace")
             raise RuntimeError(
                 f"coursekit autograde {assignment} failed (exit code {process.returncode}):\n"
                 f"{output[-4000:]}"
@@ -959,17 +915,10 @@ def collect(assignment, *, course_dir=None, source=None, update=False, timestamp
         shutil.copytree(folder, target, ignore=_ignore_checkpoints, symlinks=False)
         stamp = target / "timestamp.txt"  # the student's own, if any, is replaced
         stamp.unlink(missing_ok=True)
-        when = recorded.get(student, now)
-        stamp.write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+        stamp.write_text(recorded.get(student, now).strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         collected.append((student, target))
     return collected
 
 
-def _main(argv):
-    options = json.loads(Path(argv[0]).read_text())
-    _run_batch(options)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+if __name__ == "__main__":  # the batch process that autograde() starts
+    _run_batch(json.loads(Path(sys.argv[1]).read_text()))

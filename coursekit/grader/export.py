@@ -79,7 +79,6 @@ def export_grades(*, course_dir=None, assignments=None, to=None, db_url=None):
     from .engine import read_reports
 
     course = Course.open(course_dir, db_url=db_url)
-    url = course.db_url
     folder = Path(to) if to is not None else course.root / "grades"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -90,16 +89,13 @@ def export_grades(*, course_dir=None, assignments=None, to=None, db_url=None):
         unknown = [name for name in assignments if name not in known]
         if unknown:
             raise ValueError(
-                f"Unknown assignment(s) {', '.join(map(repr, unknown))} in the gradebook {url}. "
+                f"Unknown assignment(s) {', '.join(map(repr, unknown))} in the gradebook {course.db_url}. "
                 f"Graded assignments: {', '.join(known) or 'none'}."
             )
-        course_csv = folder / "grades.csv"
-        plugin = CsvExportPlugin(to=str(course_csv), assignment=list(assignments))
-        if assignments:
-            plugin.export(gradebook)
-        else:
-            course_csv.write_text(",".join(_nbgrader_columns()) + "\n")
-        written.append(course_csv)
+        # To nbgrader no assignment means every one: a name no assignment has selects none.
+        selected = list(assignments) or [""]
+        CsvExportPlugin(to=str(folder / "grades.csv"), assignment=selected).export(gradebook)
+        written.append(folder / "grades.csv")
         for name in assignments:
             assignment = gradebook.find_assignment(name)
             reports = read_reports(name, course_dir=course.root)
@@ -124,43 +120,26 @@ def export_grades(*, course_dir=None, assignments=None, to=None, db_url=None):
                     except MissingEntry:
                         row += ["", "", "0", "0", "0", _number(assignment.max_score)]
                         row += ["not submitted", "", ""] + [""] * len(tests)
-                        writer.writerow(["" if v is None else v for v in row])
-                        continue
-                    penalty = float(submission.late_submission_penalty or 0.0)
-                    raw = float(submission.score)
-                    flagged = any(nb.flagged for nb in submission.notebooks)
-                    row += [
-                        submission.timestamp or "",
-                        _number(submission.total_seconds_late),
-                        _number(raw),
-                        _number(penalty),
-                        _number(max(0.0, raw - penalty)),
-                        _number(submission.max_score),
-                        report.status if report else "graded",
-                        "yes" if flagged else "no",
-                        report.reason if report else "",
-                    ]
-                    scores = {}
-                    for notebook in submission.notebooks:
-                        for grade in notebook.grades:
-                            scores[(notebook.name, grade.name)] = _number(grade.score)
-                    row += [scores.get(test, "") for test in tests]
+                    else:
+                        penalty = float(submission.late_submission_penalty or 0.0)
+                        raw = float(submission.score)
+                        flagged = any(nb.flagged for nb in submission.notebooks)
+                        row += [
+                            submission.timestamp or "",
+                            _number(submission.total_seconds_late),
+                            _number(raw),
+                            _number(penalty),
+                            _number(max(0.0, raw - penalty)),
+                            _number(submission.max_score),
+                            report.status if report else "graded",
+                            "yes" if flagged else "no",
+                            report.reason if report else "",
+                        ]
+                        scores = {}
+                        for notebook in submission.notebooks:
+                            for grade in notebook.grades:
+                                scores[(notebook.name, grade.name)] = _number(grade.score)
+                        row += [scores.get(test, "") for test in tests]
                     writer.writerow(["" if v is None else v for v in row])
             written.append(path)
     return written
-
-
-def _nbgrader_columns():
-    return [
-        "assignment",
-        "duedate",
-        "timestamp",
-        "student_id",
-        "last_name",
-        "first_name",
-        "email",
-        "raw_score",
-        "late_submission_penalty",
-        "score",
-        "max_score",
-    ]

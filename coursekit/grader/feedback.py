@@ -24,6 +24,7 @@ flagged for review, unless the instructor names the flagged ones after looking a
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -111,28 +112,17 @@ def _redact(text, lines):
     """
     if not isinstance(text, str) or not lines:
         return text, False
-    kept, changed = [], False
-    for line in text.split("\n"):
-        if _leaks_in_line(line, lines):
-            kept.append(_REMOVED)
-            changed = True
-        else:
-            kept.append(line)
-    return "\n".join(kept), changed
+    original = text.split("\n")
+    kept = [_REMOVED if _leaks_in_line(line, lines) else line for line in original]
+    return "\n".join(kept), kept != original
 
 
-def _preprocessor_base():
-    from nbgrader.preprocessors import NbGraderPreprocessor
-
-    return NbGraderPreprocessor
-
-
+@functools.cache  # (built once)
 def _make_classes():
     import nbformat
     from nbformat import NotebookNode
     from nbgrader import utils
-
-    base = _preprocessor_base()
+    from nbgrader.preprocessors import NbGraderPreprocessor as base
 
     class NeutraliseStudentMarkers(base):
         """Feedback preprocessor: defuse hidden-test markers in cells that are not tests.
@@ -170,8 +160,7 @@ def _make_classes():
                     if output.get("output_type") != "error":
                         continue
                     name = output.get("ename", "Error")
-                    value = _ANSI.sub("", str(output.get("evalue", "")))
-                    value, _ = _redact(value, self._lines)
+                    value, _ = _redact(_ANSI.sub("", str(output.get("evalue", ""))), self._lines)
                     kept.append(
                         NotebookNode(
                             output_type="error",
@@ -184,9 +173,7 @@ def _make_classes():
                 return cell, resources
             for output in cell.get("outputs", []):
                 changed = False
-                if "text" in output:
-                    output["text"], changed = _redact(output["text"], self._lines)
-                for key in ("evalue",):
+                for key in ("text", "evalue"):
                     if key in output:
                         output[key], hit = _redact(output[key], self._lines)
                         changed |= hit
@@ -207,21 +194,23 @@ def _make_classes():
 
         def preprocess(self, nb, resources):
             set_language(configured_language(self.config))
-            rows = []
+            rows = []  # the table's rows: test, points, result (and the failure's message)
             for cell in nb.cells:
-                meta = cell.metadata.get("nbgrader", {})
                 if not utils.is_grade(cell):
                     continue
+                meta = cell.metadata.get("nbgrader", {})
                 score = meta.get("score")
                 points = meta.get("points", 0)
-                message = ""
+                text = _t("passed") if score is not None and score >= points else _t("failed")
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error":
                         message = _ANSI.sub("", str(output.get("evalue", ""))).strip()
                         message = message.splitlines()[0] if message else output.get("ename", "")
+                        if message:
+                            text += ": " + html.escape(message[:300]).replace("|", "&#124;")
                         break
-                status = "passed" if score is not None and score >= points else "failed"
-                rows.append((meta.get("grade_id", "?"), score, points, status, message))
+                shown = "–" if score is None else f"{score:g}"
+                rows.append(f"| `{meta.get('grade_id', '?')}` | {shown} / {points:g} | {text} |")
             if not rows:
                 return nb, resources
             total = resources.get("nbgrader", {}).get("score")
@@ -238,13 +227,7 @@ def _make_classes():
                         )
                     )
                 lines.append("")
-            lines += [_t("| test | points | result |"), "|---|---|---|"]
-            for grade_id, score, points, status, message in rows:
-                shown = "–" if score is None else f"{score:g}"
-                text = _t("passed") if status == "passed" else _t("failed")
-                if message:
-                    text += ": " + html.escape(message[:300]).replace("|", "&#124;")
-                lines.append(f"| `{grade_id}` | {shown} / {points:g} | {text} |")
+            lines += [_t("| test | points | result |"), "|---|---|---|", *rows]
             lines += [
                 "",
                 _t(
@@ -259,18 +242,12 @@ def _make_classes():
     return HideHiddenTestOutputs, ScoreSummary, NeutraliseStudentMarkers
 
 
-_CLASSES = None
-
-
 def __getattr__(name):  # the preprocessors import nbgrader, so they are built on first use
-    global _CLASSES
     if name == "HoldFlaggedReleaseFeedback":
         return _release_class()
     names = ("HideHiddenTestOutputs", "ScoreSummary", "NeutraliseStudentMarkers")
     if name in names:
-        if _CLASSES is None:
-            _CLASSES = _make_classes()
-        return _CLASSES[names.index(name)]
+        return _make_classes()[names.index(name)]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -353,14 +330,13 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     graded = course.students(assignment, "autograded")
     wanted = graded if students is None else list(students)
     missing = [s for s in wanted if s not in graded]
-    sources = []
-    for path in sorted((course.source / assignment).glob("*.ipynb")):
-        sources += [cell.source for cell in nbformat.read(path, as_version=4).cells]
-    lines = hidden_test_lines(sources)
+    paths = sorted((course.source / assignment).glob("*.ipynb"))
+    notebooks = [nbformat.read(path, as_version=4) for path in paths]
+    lines = hidden_test_lines(cell.source for notebook in notebooks for cell in notebook.cells)
     files, leaks, failed = [], [], {}
     todo = [s for s in wanted if s in graded]
-    everyone = [[]] if len(todo) == len(graded) else [[f"--student={s}" for s in todo]]
-    for extra in everyone if todo else []:
+    extra = [] if len(todo) == len(graded) else [f"--student={s}" for s in todo]
+    if todo:
         done = course.nbgrader(["generate_feedback", assignment, "--force", *extra], check=False)
         if done.returncode != 0:  # one student at a time: nobody else pays for one failure
             for student in todo:
@@ -372,9 +348,7 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
                     log = ((one.stdout or "") + (one.stderr or "")).strip().splitlines()
                     errors = [line for line in log if "Error" in line or "ERROR" in line]
                     failed[student] = (errors or log or ["nbgrader failed"])[-1][-300:]
-    for student in todo:
-        if student in failed:
-            continue
+    for student in [s for s in todo if s not in failed]:
         folder = course.feedback / student / assignment
         leaks += check_feedback(folder, lines)
         files += sorted(p for p in folder.rglob("*") if p.is_file())
@@ -390,11 +364,8 @@ def held_back(assignment, *, course_dir=None):
     from .engine import read_reports
 
     course = Course.open(course_dir)
-    flagged = {
-        name
-        for name, result in read_reports(assignment, course_dir=course.root).items()
-        if result.flagged
-    }
+    reports = read_reports(assignment, course_dir=course.root)
+    flagged = {name for name, result in reports.items() if result.flagged}
     return sorted(flagged - _reviewed(course, assignment))
 
 

@@ -81,53 +81,33 @@ def template(course, assignment, path):
     """A fresh SQLite gradebook holding only ``assignment``'s definition, copied from the main one."""
     from nbgrader.api import Gradebook
 
-    with session(course) as main:
-        source = main.find_assignment(assignment)
-        definition = {
-            "duedate": source.duedate,
-            "notebooks": [
-                {
-                    "name": notebook.name,
-                    "kernelspec": notebook.kernelspec,
-                    "grade_cells": [
-                        (c.name, {"max_score": c.max_score, "cell_type": c.cell_type})
-                        for c in notebook.grade_cells
-                    ],
-                    "solution_cells": [c.name for c in notebook.solution_cells],
-                    "task_cells": [
-                        (c.name, {"max_score": c.max_score, "cell_type": c.cell_type})
-                        for c in notebook.task_cells
-                    ],
-                    "source_cells": [
-                        (
-                            c.name,
-                            {
-                                "cell_type": c.cell_type,
-                                "locked": c.locked,
-                                "source": c.source,
-                                "checksum": c.checksum,
-                            },
-                        )
-                        for c in notebook.source_cells
-                    ],
-                }
-                for notebook in source.notebooks
-            ],
-        }
     _empty_sqlite_gradebook(path)
-    with Gradebook(f"sqlite:///{path}", course.course_id) as copy:
-        copy.update_or_create_assignment(assignment, duedate=definition["duedate"])
-        for notebook in definition["notebooks"]:
-            name = notebook["name"]
-            copy.update_or_create_notebook(name, assignment, kernelspec=notebook["kernelspec"])
-            for cell, values in notebook["grade_cells"]:
-                copy.update_or_create_grade_cell(cell, name, assignment, **values)
-            for cell in notebook["solution_cells"]:
-                copy.update_or_create_solution_cell(cell, name, assignment)
-            for cell, values in notebook["task_cells"]:
-                copy.update_or_create_task_cell(cell, name, assignment, **values)
-            for cell, values in notebook["source_cells"]:
-                copy.update_or_create_source_cell(cell, name, assignment, **values)
+    with session(course) as main, Gradebook(f"sqlite:///{path}", course.course_id) as copy:
+        source = main.find_assignment(assignment)
+        copy.update_or_create_assignment(assignment, duedate=source.duedate)
+        for notebook in source.notebooks:
+            name = notebook.name
+            copy.update_or_create_notebook(name, assignment, kernelspec=notebook.kernelspec)
+            for cell in notebook.grade_cells:
+                copy.update_or_create_grade_cell(
+                    cell.name, name, assignment, max_score=cell.max_score, cell_type=cell.cell_type
+                )
+            for cell in notebook.solution_cells:
+                copy.update_or_create_solution_cell(cell.name, name, assignment)
+            for cell in notebook.task_cells:
+                copy.update_or_create_task_cell(
+                    cell.name, name, assignment, max_score=cell.max_score, cell_type=cell.cell_type
+                )
+            for cell in notebook.source_cells:
+                copy.update_or_create_source_cell(
+                    cell.name,
+                    name,
+                    assignment,
+                    cell_type=cell.cell_type,
+                    locked=cell.locked,
+                    source=cell.source,
+                    checksum=cell.checksum,
+                )
 
 
 def ensure_registered(course, assignment):
@@ -136,12 +116,9 @@ def ensure_registered(course, assignment):
 
     from ..course import release
 
-    with session(course) as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-            return
-        except MissingEntry:
-            pass
+    with session(course) as gradebook, contextlib.suppress(MissingEntry):
+        gradebook.find_assignment(assignment)
+        return  # (registered)
     with tempfile.TemporaryDirectory() as scratch:
         release(assignment, course_dir=course.root, release_dir=scratch, db_url=course.db_url)
 
@@ -220,51 +197,47 @@ def merge(course, assignment, student, scratch, *, review, failed=False):
 
     for attempt in range(20):
         try:
-            with session(course) as gradebook:
+            with session(course) as gradebook:  # closing it rolls back what was not committed
                 db = gradebook.db
+                if db.get(Student, student) is None:
+                    db.add(Student(id=student))
+                    db.flush()
+                definition = gradebook.find_assignment(assignment)
                 try:
-                    if db.get(Student, student) is None:
-                        db.add(Student(id=student))
-                        db.flush()
-                    definition = gradebook.find_assignment(assignment)
-                    try:
-                        submission = gradebook.find_submission(assignment, student)
-                    except MissingEntry:
-                        submission = SubmittedAssignment(
-                            assignment=definition, student=db.get(Student, student)
+                    submission = gradebook.find_submission(assignment, student)
+                except MissingEntry:
+                    submission = SubmittedAssignment(
+                        assignment=definition, student=db.get(Student, student)
+                    )
+                    for notebook in definition.notebooks:
+                        graded = SubmittedNotebook(notebook=notebook, assignment=submission)
+                        for cell in notebook.grade_cells:
+                            Grade(cell_id=cell.id, notebook=graded)
+                        for cell in notebook.solution_cells:
+                            Comment(cell_id=cell.id, notebook=graded)
+                        for cell in notebook.task_cells:
+                            Comment(cell_id=cell.id, notebook=graded)
+                            Grade(cell_id=cell.id, notebook=graded)
+                    db.add(submission)
+                    db.flush()
+                if scratch is not None and scratch["timestamp"] is not None:
+                    submission.timestamp = scratch["timestamp"]
+                results = (scratch or {}).get("notebooks", {})
+                for notebook in submission.notebooks:
+                    found = results.get(notebook.name, {})
+                    notebook.flagged = bool(review)
+                    notebook.late_submission_penalty = found.get("penalty")
+                    scores = found.get("grades", {})
+                    for grade in notebook.grades:
+                        score = scores.get(grade.name)
+                        grade.auto_score = 0.0 if score is None else score
+                        grade.needs_manual_grade = bool(
+                            failed or grade.manual_score is not None or score is None
                         )
-                        for notebook in definition.notebooks:
-                            graded = SubmittedNotebook(notebook=notebook, assignment=submission)
-                            for cell in notebook.grade_cells:
-                                Grade(cell_id=cell.id, notebook=graded)
-                            for cell in notebook.solution_cells:
-                                Comment(cell_id=cell.id, notebook=graded)
-                            for cell in notebook.task_cells:
-                                Comment(cell_id=cell.id, notebook=graded)
-                                Grade(cell_id=cell.id, notebook=graded)
-                        db.add(submission)
-                        db.flush()
-                    if scratch is not None and scratch["timestamp"] is not None:
-                        submission.timestamp = scratch["timestamp"]
-                    results = (scratch or {}).get("notebooks", {})
-                    for notebook in submission.notebooks:
-                        found = results.get(notebook.name, {})
-                        notebook.flagged = bool(review)
-                        notebook.late_submission_penalty = found.get("penalty")
-                        scores = found.get("grades", {})
-                        for grade in notebook.grades:
-                            score = scores.get(grade.name)
-                            grade.auto_score = 0.0 if score is None else score
-                            grade.needs_manual_grade = bool(
-                                failed or grade.manual_score is not None or score is None
-                            )
-                        comments = found.get("comments", {})
-                        for comment in notebook.comments:
-                            comment.auto_comment = comments.get(comment.name)
-                    db.commit()
-                except Exception:
-                    db.rollback()
-                    raise
+                    comments = found.get("comments", {})
+                    for comment in notebook.comments:
+                        comment.auto_comment = comments.get(comment.name)
+                db.commit()
             return
         except OperationalError as error:  # SQLite busy (the formgrader is writing)
             if "locked" not in str(error) or attempt == 19:

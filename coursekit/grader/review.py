@@ -117,6 +117,10 @@ _GRADING_PATHS = re.compile(
     r"gradebook\.db$|nbgrader|/tmp/coursekit-grade",
     re.IGNORECASE,
 )
+# Grading helpers of coursekit.grading that the tests use: a solution that redefines one
+# (with def, or an assignment, which also covers CheckFailed) is flagged.
+_HELPER_FUNCTIONS = ("check_array", "check_equal", "check_raises", "hidden", "numpy_only")
+_HELPERS = (*_HELPER_FUNCTIONS, "CheckFailed")
 _SHELL_MAGIC = re.compile(r"^\s*(!|%%?(system|sx|bash|sh|script|run|load|writefile)\b)", re.M)
 
 
@@ -211,15 +215,14 @@ def review_source(source):
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _dotted(node.func) or ""
-            base = name.rpartition(".")[2]
-            if name in _SUSPICIOUS_CALLS and _SUSPICIOUS_CALLS[name]:
+            if _SUSPICIOUS_CALLS.get(name):
                 add(node, _SUSPICIOUS_CALLS[name])
             if name in ("setattr", "delattr") and node.args:
                 target = _dotted(node.args[0]) or ""
                 if target.partition(".")[0] in modules or target[:1].isupper():
                     add(node, f"{name}() on {target} (changing a library at run time)")
             if name in ("sys.exit", "os._exit", "os.kill", "os.system", "os.abort", "os.fork"):
-                add(node, _SUSPICIOUS_ATTRIBUTES[base])
+                add(node, _SUSPICIOUS_ATTRIBUTES[name.rpartition(".")[2]])
         elif isinstance(node, ast.Attribute):
             text = _SUSPICIOUS_ATTRIBUTES.get(node.attr)
             if text and node.attr not in ("exit", "kill", "system", "_exit", "fork", "abort"):
@@ -242,19 +245,12 @@ def review_source(source):
                     owner = _dotted(target.value) or ""
                     if owner.endswith(("sys.modules", "os.environ", "__dict__", "__builtins__")):
                         add(node, f"changes {owner}[...]")
-                if isinstance(target, ast.Name) and target.id in (
-                    "check_array",
-                    "check_equal",
-                    "check_raises",
-                    "hidden",
-                    "numpy_only",
-                    "CheckFailed",
-                ):
+                if isinstance(target, ast.Name) and target.id in _HELPERS:
                     add(node, f"redefines the grading helper {target.id}")
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             if node.name in _LYING_DUNDERS:
                 add(node, f"defines {node.name} (an object that can fool comparisons)")
-            if node.name in ("check_array", "check_equal", "check_raises", "hidden", "numpy_only"):
+            if node.name in _HELPER_FUNCTIONS:
                 add(node, f"redefines the grading helper {node.name}")
         elif isinstance(node, ast.ClassDef):
             if node.name in ("hidden", "numpy_only", "CheckFailed"):
