@@ -61,8 +61,13 @@ class CheckFailed(AssertionError):
         return [f"CheckFailed: {self.message}"]
 
 
-def _fail(message, hint):
-    """Raise CheckFailed with the message and, if given, the hint on its own line."""
+def _fail(message, hint, **values):
+    """Raise CheckFailed with the message and, if given, the hint on its own line.
+
+    ``values`` fill the placeholders of ``message`` (a translated template), as in ``_t``.
+    """
+    if values:
+        message = message.format(**values)
     if hint:
         message = _t("{message}\nHint: {hint}", message=message, hint=_t(hint))
     raise CheckFailed(message)
@@ -146,54 +151,50 @@ def check_array(
     name = _t(name)
     if received is None:
         _fail(
-            _t("{name} is None. Did the function forget to `return` its result?", name=name), hint
+            _t("{name} is None. Did the function forget to `return` its result?"), hint, name=name
         )
     expected = np.asarray(expected)
     try:
         array = np.asarray(received)
     except (TypeError, ValueError) as error:
         _fail(
-            _t("{name} could not be converted to a NumPy array ({error}).", name=name, error=error),
+            _t("{name} could not be converted to a NumPy array ({error})."),
             hint,
+            name=name,
+            error=error,
         )
     if array.dtype.kind not in "biuf":
         _fail(
-            _t(
-                "{name} should be numeric, but it has dtype {dtype}. Received: {received}",
-                name=name,
-                dtype=array.dtype,
-                received=_describe(received),
-            ),
+            _t("{name} should be numeric, but it has dtype {dtype}. Received: {received}"),
             hint,
+            name=name,
+            dtype=array.dtype,
+            received=_describe(received),
         )
     if array.shape != expected.shape:
         _fail(
-            _t(
-                "{name} has the wrong shape: expected {expected}, received {received}.",
-                name=name,
-                expected=expected.shape,
-                received=array.shape,
-            ),
+            _t("{name} has the wrong shape: expected {expected}, received {received}."),
             hint,
+            name=name,
+            expected=expected.shape,
+            received=array.shape,
         )
     if expected.dtype.kind in "iu" and array.dtype.kind not in "iu":
         _fail(
             _t(
                 "{name} should hold integers, but its dtype is {dtype}. "
-                "Convert it with `.astype(int)`.",
-                name=name,
-                dtype=array.dtype,
+                "Convert it with `.astype(int)`."
             ),
             hint,
+            name=name,
+            dtype=array.dtype,
         )
     if expected.dtype.kind == "b" and array.dtype.kind != "b":
         _fail(
-            _t(
-                "{name} should hold booleans, but its dtype is {dtype}.",
-                name=name,
-                dtype=array.dtype,
-            ),
+            _t("{name} should hold booleans, but its dtype is {dtype}."),
             hint,
+            name=name,
+            dtype=array.dtype,
         )
     array = array.astype(float)
     expected = expected.astype(float)
@@ -203,14 +204,14 @@ def check_array(
         _fail(
             _t(
                 "{name} contains nan or inf where a finite number was expected: "
-                "{count} of {size} entries, the first at index {index} (received {received}).",
-                name=name,
-                count=int(not_finite.sum()),
-                size=array.size,
-                index=index,
-                received=_scalar(array[index]),
+                "{count} of {size} entries, the first at index {index} (received {received})."
             ),
             hint,
+            name=name,
+            count=int(not_finite.sum()),
+            size=array.size,
+            index=index,
+            received=_scalar(array[index]),
         )
     close = np.isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
@@ -218,13 +219,6 @@ def check_array(
         difference = np.abs(array - expected)
         finite = difference[~close & np.isfinite(difference)]
         largest = f"{finite.max():.6g}" if finite.size else _t("not finite")
-        first = _t(
-            "  first difference at index {index}: received {received}",
-            index=index,
-            received=_scalar(array[index]),
-        )
-        if show_expected:
-            first += _t(", expected {expected}", expected=_scalar(expected[index]))
         lines = [
             _t(
                 "{name} has wrong values: {count} of {size} entries differ "
@@ -235,9 +229,14 @@ def check_array(
                 rtol=rtol,
                 atol=atol,
             ),
-            first,
+            _t(
+                "  first difference at index {index}: received {received}",
+                index=index,
+                received=_scalar(array[index]),
+            ),
         ]
         if show_expected:
+            lines[1] += _t(", expected {expected}", expected=_scalar(expected[index]))
             lines.append(_t("  largest absolute difference: {largest}", largest=largest))
             if expected.size <= 100:
                 lines.append(_t("  expected: {expected}", expected=_describe(expected)))
@@ -363,33 +362,29 @@ def check_raises(func, *args, exception=ValueError, match=None, hint=None, **kwa
             _fail(
                 _t(
                     "{call} raised {type} as it should, but its message does not contain "
-                    "{missing}. Received message: {text!r}",
-                    call=call,
-                    type=type(error).__name__,
-                    missing=", ".join(missing),
-                    text=text,
+                    "{missing}. Received message: {text!r}"
                 ),
                 hint,
+                call=call,
+                type=type(error).__name__,
+                missing=", ".join(missing),
+                text=text,
             )
         return error
     except Exception as error:  # noqa: BLE001  (any other type is the student's mistake)
         _fail(
-            _t(
-                "{call} should raise {expected}, but it raised {raised}",
-                call=call,
-                expected=exception.__name__,
-                raised=_exception_text(error),
-            ),
+            _t("{call} should raise {expected}, but it raised {raised}"),
             hint,
-        )
-    _fail(
-        _t(
-            "{call} should raise {expected}, but it returned {received}.",
             call=call,
             expected=exception.__name__,
-            received=_describe(result),
-        ),
+            raised=_exception_text(error),
+        )
+    _fail(
+        _t("{call} should raise {expected}, but it returned {received}."),
         hint,
+        call=call,
+        expected=exception.__name__,
+        received=_describe(result),
     )
 
 
@@ -451,17 +446,10 @@ class hidden:  # noqa: N801  (used like a function: `with hidden("..."):`)
         while innermost.tb_next is not None:
             innermost = innermost.tb_next
         if innermost.tb_frame is traceback.tb_frame:
-            message = _t(
-                "{description}: the test raised {raised}",
-                description=description,
-                raised=_exception_text(error),
-            )
+            message = _t("{description}: the test raised {raised}")
         else:
-            message = _t(
-                "{description}: your code raised {raised}",
-                description=description,
-                raised=_exception_text(error),
-            )
+            message = _t("{description}: your code raised {raised}")
+        message = message.format(description=description, raised=_exception_text(error))
         if isinstance(error, NotImplementedError):
             message += _t(
                 "\nHint: replace the `raise NotImplementedError()` line with your solution."
@@ -549,7 +537,8 @@ class numpy_only:  # noqa: N801  (used like a function: `with numpy_only():`)
             self._route = None
         if isinstance(error, (ImportError, NameError)):
             match = _MISSING_MODULE.search(str(error))
-            package = _top(next((g for g in (match.groups() if match else ()) if g), ""))
+            module = next((g for g in (match.groups() if match else ()) if g), "")
+            package = module.partition(".")[0]  # its top-level package
             if package not in _FORBIDDEN:
                 package = next((p for p in self._missing if p in _FORBIDDEN), package)
             if package in _FORBIDDEN:
@@ -563,8 +552,3 @@ class numpy_only:  # noqa: N801  (used like a function: `with numpy_only():`)
                     )
                 ) from None
         return False
-
-
-def _top(module_name):
-    """Top-level package of a dotted module name ('' for None)."""
-    return (module_name or "").partition(".")[0]

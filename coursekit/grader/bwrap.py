@@ -103,9 +103,7 @@ def _roots():
     # keep the outermost folders, outside /usr (bound as a whole)
     kept = []
     for root in sorted(roots, key=lambda p: len(p.parts)):
-        if root == Path("/") or root.parts[:2] == ("/", "usr"):
-            continue
-        if not any(root.is_relative_to(k) for k in kept):
+        if root != Path("/") and not any(root.is_relative_to(k) for k in [Path("/usr"), *kept]):
             kept.append(root)
     return kept
 
@@ -197,11 +195,11 @@ def command(kernel_argv, box, *, profile="full", memory, env, data=(), uid=None)
 
 @functools.cache
 def _probe(uid):
-    """(True, "") when a sandboxed Python can import what a kernel needs, else (False, why)."""
+    """Why a sandboxed Python cannot import what a kernel needs ("" when it can)."""
     if not sys.platform.startswith("linux"):
-        return False, f"bubblewrap needs Linux; this is {sys.platform}"
+        return f"bubblewrap needs Linux; this is {sys.platform}"
     if shutil.which("bwrap") is None:
-        return False, (
+        return (
             "bubblewrap is not installed (`bwrap` not found on PATH); install Debian's "
             "`bubblewrap` package (apt-get install bubblewrap)"
         )
@@ -224,7 +222,7 @@ def _probe(uid):
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
         except (OSError, subprocess.SubprocessError) as error:
-            return False, f"bubblewrap could not be started: {error}"
+            return f"bubblewrap could not be started: {error}"
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or [f"exit {done.returncode}"]
         reason = lines[-1]
@@ -234,8 +232,8 @@ def _probe(uid):
                 "sysctl kernel.unprivileged_userns_clone=1, or user.max_user_namespaces > 0, "
                 "or an AppArmor profile that permits bwrap)"
             )
-        return False, f"the sandbox could not start a Python process: {reason}"
-    return True, ""
+        return f"the sandbox could not start a Python process: {reason}"
+    return ""
 
 
 def check_available(uid=None):
@@ -248,8 +246,7 @@ def check_available(uid=None):
             "the sandbox could not start a Python process: bwrap: No permissions to create new "
             "namespace (simulated: COURSEKIT_SIMULATE_NO_USERNS=1)"
         )
-    ok, reason = _probe(uid)
-    if not ok:
+    if reason := _probe(uid):
         raise SandboxUnavailable(reason)
 
 

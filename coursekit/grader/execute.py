@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import io
 import json
+import operator
 import os
 import re
 import secrets
@@ -40,6 +42,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from queue import Empty
 
 from . import bwrap, wire
 from .names import bound_names, mentioned_names, needed_names
@@ -67,7 +70,6 @@ def _settings():
     settings = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
     settings.setdefault("memory", DEFAULT_MEMORY)
     settings.setdefault("uid", bwrap.UID_BASE if os.geteuid() == 0 else None)
-    settings.setdefault("unsafe", False)
     return settings
 
 
@@ -110,7 +112,8 @@ class Box:
         self.uid = uid if os.geteuid() == 0 else None
         self.path.mkdir(mode=0o755, parents=True, exist_ok=False)
         for name in ("run", "work", "home", "home/.config"):
-            self._own(self.path / name, mkdir=True)
+            (self.path / name).mkdir(mode=0o700)
+            self._own(self.path / name)
         if mpl_cache and Path(mpl_cache).is_dir():  # matplotlib's font cache, built once
             target = self.path / "home" / ".config" / "matplotlib"
             shutil.copytree(mpl_cache, target, symlinks=False)
@@ -121,9 +124,7 @@ class Box:
         self.scratch.mkdir(mode=0o700)
         self._counter = 0
 
-    def _own(self, path, *, mkdir=False):
-        if mkdir:
-            path.mkdir(mode=0o700)
+    def _own(self, path):
         if self.uid is not None:
             os.chown(path, self.uid, self.uid)
 
@@ -147,10 +148,9 @@ class Box:
                 shutil.copytree(item, target, symlinks=False, ignore_dangling_symlinks=True)
             elif item.is_file():
                 shutil.copy(item, target)
-        if self.uid is not None:
-            for path in (self.path / "work").rglob("*"):
-                if not path.is_symlink():
-                    os.chown(path, self.uid, self.uid)
+        for path in (self.path / "work").rglob("*"):
+            if not path.is_symlink():
+                self._own(path)
 
     def remove(self):
         shutil.rmtree(self.path, ignore_errors=True)
@@ -248,11 +248,26 @@ def _external_manager_class():
     return ExternalKernelManager
 
 
-def _student_env(box, settings):
+# passed on to the student process from the grader's environment, where set
+_INHERITED_ENV = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "COURSEKIT_DATA",
+    "COURSEKIT_OFFLINE",
+    "CUDA_VISIBLE_DEVICES",
+)
+
+
+def _student_env(box):
     from ..course import GRADING_ENV
 
     home = box.path / "home"
-    env = {
+    return {
         "PATH": f"{Path(bwrap.python()).parent}:/usr/bin:/bin",
         "HOME": str(home),
         "TMPDIR": "/tmp",
@@ -266,22 +281,8 @@ def _student_env(box, settings):
         "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
         "KERAS_HOME": str(home / ".keras"),
         **GRADING_ENV,
+        **{key: os.environ[key] for key in _INHERITED_ENV if key in os.environ},
     }
-    for key in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "TF_NUM_INTRAOP_THREADS",
-        "TF_NUM_INTEROP_THREADS",
-        "OPENBLAS_CORETYPE",
-        "OPENBLAS_L2_SIZE",
-        "COURSEKIT_DATA",
-        "COURSEKIT_OFFLINE",
-        "CUDA_VISIBLE_DEVICES",
-    ):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    return env
 
 
 def _data_folders():
@@ -310,8 +311,7 @@ def _kernel_manager_class():
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
-            if self.box.uid is not None:
-                os.chown(self.connection_file, self.box.uid, self.box.uid)
+            self.box._own(Path(self.connection_file))
 
         def format_kernel_cmd(self, extra_arguments=None):
             command = super().format_kernel_cmd(extra_arguments=extra_arguments)
@@ -324,14 +324,14 @@ def _kernel_manager_class():
                 self.box.path,
                 profile=self.profile,
                 memory=self.settings["memory"],
-                env=_student_env(self.box, self.settings),
+                env=_student_env(self.box),
                 data=_data_folders(),
                 uid=self.box.uid,
             )
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if self.settings.get("unsafe"):
-                kw["env"] = _student_env(self.box, self.settings)
+                kw["env"] = _student_env(self.box)
             kw["cwd"] = str(self.box.path / "work")
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
@@ -383,9 +383,7 @@ def _apply_in_place(target, new):
 
 
 def _at(value, path):
-    for index in path:
-        value = value[index]
-    return value
+    return functools.reduce(operator.getitem, path, value)
 
 
 def _link_shared_layers(result, arguments, shared):
@@ -473,8 +471,6 @@ class StudentClient:
         Both are needed: the reply is certain to come (shell messages are never dropped), the
         outputs come before "idle" on iopub, whose first messages a new subscriber can miss.
         """
-        from queue import Empty
-
         deadline = time.monotonic() + self.timeout
         replied = idle = None  # when each came
         while True:
@@ -496,17 +492,12 @@ class StudentClient:
                     "os._exit, or crashed it); the remaining tests cannot run"
                 )
             if replied is None:
-                with contextlib.suppress(Empty):
-                    while True:
-                        reply = self.kc.get_shell_msg(timeout=0)
-                        if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                            replied = time.monotonic()
-                            content = reply.get("content", {})
-                            if content.get("status") == "error":
-                                self.errors.append(
-                                    (str(content.get("ename")), str(content.get("evalue")))
-                                )
-                            break
+                reply = self._shell_reply(msg_id, 0)
+                if reply is not None:
+                    replied = time.monotonic()
+                    content = reply.get("content", {})
+                    if content.get("status") == "error":
+                        self.errors.append((str(content.get("ename")), str(content.get("evalue"))))
                 if replied is not None and idle is not None:
                     return
             try:
@@ -521,22 +512,23 @@ class StudentClient:
             elif kind == "status" and content.get("execution_state") == "idle":
                 idle = time.monotonic()
 
+    def _shell_reply(self, msg_id, timeout):
+        """The shell reply to ``msg_id`` (skipping others), or None if none came in ``timeout`` s."""
+        with contextlib.suppress(Empty):
+            while True:
+                reply = self.kc.get_shell_msg(timeout=timeout)
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    return reply
+        return None
+
     def wait_ready(self, timeout):
         """Wait until the kernel answers (its heartbeat may not beat yet at start-up)."""
-        from queue import Empty
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.dead():
                 raise KernelDied("the student process exited while starting")
-            msg_id = self.kc.kernel_info()
-            try:
-                while True:
-                    reply = self.kc.get_shell_msg(timeout=1.0)
-                    if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                        return
-            except Empty:
-                continue
+            if self._shell_reply(self.kc.kernel_info(), 1.0) is not None:
+                return
         raise StudentError(f"the student process did not answer within {timeout:g} s")
 
     def dead(self):
@@ -559,9 +551,8 @@ class StudentClient:
             self.km._control("interrupt_request", {})
             return
 
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
         with contextlib.suppress(psutil.Error, AttributeError):
-            for child in psutil.Process(process.pid).children(recursive=True):
+            for child in psutil.Process(self.km.provisioner.process.pid).children(recursive=True):
                 line = child.cmdline()  # the kernel itself, not bwrap (whose arguments name it)
                 if line[:1] and "python" in Path(line[0]).name and "ipykernel_launcher" in line:
                     child.send_signal(2)
@@ -570,23 +561,20 @@ class StudentClient:
     def lookup(self, names):
         """``{name: value or RemoteFunction}`` for the names the student process has."""
         with self._request({"op": "lookup", "names": sorted(names)}) as (reply, folder):
-            return self._found(names, reply, folder)
-
-    def _found(self, names, reply, folder):
-        if "error" in reply:
-            raise StudentError(f"lookup failed in the student process: {reply['error']}")
-        found = {}
-        for name, entry in dict(reply.get("found", {})).items():
-            if name not in names or not isinstance(entry, dict):
-                continue
-            if entry.get("kind") == "callable":
-                found[name] = RemoteFunction(self, name, entry.get("name", name))
-            elif entry.get("kind") == "value":
-                try:
-                    found[name] = wire.decode(entry.get("value"), folder)
-                except wire.WireError as error:
-                    found[name] = wire.Uncarried(f"unreadable value ({error})")
-        return found
+            if "error" in reply:
+                raise StudentError(f"lookup failed in the student process: {reply['error']}")
+            found = {}
+            for name, entry in dict(reply.get("found", {})).items():
+                if name not in names or not isinstance(entry, dict):
+                    continue
+                if entry.get("kind") == "callable":
+                    found[name] = RemoteFunction(self, name, entry.get("name", name))
+                elif entry.get("kind") == "value":
+                    try:
+                        found[name] = wire.decode(entry.get("value"), folder)
+                    except wire.WireError as error:
+                        found[name] = wire.Uncarried(f"unreadable value ({error})")
+            return found
 
     def call(self, name, args, kwargs):
         import numpy as np
@@ -595,33 +583,28 @@ class StudentClient:
         # the call, as it would if the function ran in the grader's own process.
         request = {"op": "call", "name": name, "errstate": np.geterr()}
         with self._request(request, (args, kwargs)) as (reply, folder):
-            return self._result(name, args, kwargs, reply, folder)
-
-    def _result(self, name, args, kwargs, reply, folder):
-        folder.arguments = {**dict(enumerate(args)), **kwargs}
-        if "error" in reply:
-            raise StudentError(
-                f"the call of {name} failed in the student process: {reply['error']}"
-            )
-        for key, tree in dict(reply.get("changed", {})).items():
-            target = kwargs.get(key) if key in kwargs else None
-            if target is None and key.isdigit() and int(key) < len(args):
-                target = args[int(key)]
-            if target is not None:
-                with contextlib.suppress(wire.WireError):
-                    _apply_in_place(target, wire.decode(tree, folder))
-        if "raise" in reply:
-            raise _reconstruct(dict(reply["raise"]))
-        value = wire.decode(reply.get("value"), folder)
-        _link_shared_layers(value, folder.arguments, reply.get("shared"))
-        return value
+            folder.arguments = {**dict(enumerate(args)), **kwargs}
+            if "error" in reply:
+                raise StudentError(
+                    f"the call of {name} failed in the student process: {reply['error']}"
+                )
+            for key, tree in dict(reply.get("changed", {})).items():
+                target = kwargs.get(key) if key in kwargs else None
+                if target is None and key.isdigit() and int(key) < len(args):
+                    target = args[int(key)]
+                if target is not None:
+                    with contextlib.suppress(wire.WireError):
+                        _apply_in_place(target, wire.decode(tree, folder))
+            if "raise" in reply:
+                raise _reconstruct(dict(reply["raise"]))
+            value = wire.decode(reply.get("value"), folder)
+            _link_shared_layers(value, folder.arguments, reply.get("shared"))
+            return value
 
 
 # ---------------------------------------------------------------------------------------
 # nbgrader integration
 # ---------------------------------------------------------------------------------------
-
-_EXECUTE = None
 
 
 def __getattr__(name):  # lazy: importing this module must not import nbgrader
@@ -630,11 +613,10 @@ def __getattr__(name):  # lazy: importing this module must not import nbgrader
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+@functools.cache
 def _execute_class():  # noqa: C901  (the class body)
-    global _EXECUTE
-    if _EXECUTE is not None:
-        return _EXECUTE
     from nbclient.client import NotebookClient
+    from nbclient.util import run_sync
     from nbformat import NotebookNode
     from nbgrader.preprocessors import Execute
 
@@ -650,7 +632,6 @@ def _execute_class():  # noqa: C901  (the class body)
             set_language(configured_language(self.config))
             resources = resources or {}
             started = time.perf_counter()
-            notebook_dir = Path(resources.get("metadata", {}).get("path") or Path.cwd())
             external = settings.get("external")
             box_root = Path(tempfile.mkdtemp(prefix="coursekit-box-", dir=settings.get("box_root")))
             box_root.chmod(0o711)  # the sandbox's user must reach its box inside
@@ -661,16 +642,16 @@ def _execute_class():  # noqa: C901  (the class body)
             self._box, self._settings = box, settings
             profile = self._profile(resources)
             sandbox = "bwrap"
-            if settings["unsafe"]:
+            if settings.get("unsafe"):
                 sandbox = "none (--unsafe-no-sandbox)"
             elif external:
                 sandbox = f"external ({external})"
-            report = {"sandbox": sandbox, "profile": profile}
+            self._events = report = {"sandbox": sandbox, "profile": profile}
             km = None
             try:
                 if sandbox == "bwrap":
                     bwrap.check_available(box.uid)
-                box.copy_work_files(notebook_dir)
+                box.copy_work_files(Path(resources.get("metadata", {}).get("path") or Path.cwd()))
                 if external:
                     km = _external_manager_class()(box=box)
                 else:
@@ -680,7 +661,6 @@ def _execute_class():  # noqa: C901  (the class body)
                 self._check_assign_resources(resources)
                 self._numpy_client = None
                 self._student_sources = []
-                self._events = report
                 with self.setup_kernel():
                     info = self.wait_for_reply(self.kc.kernel_info())
                     self.nb.metadata["language_info"] = info["content"]["language_info"]
@@ -701,17 +681,21 @@ def _execute_class():  # noqa: C901  (the class body)
                         if self._numpy_client is not None:
                             self._numpy_client.close()
                             report["calls"] += self._numpy_client.calls
-                            self._run_coroutine(self._numpy_client.km.shutdown_kernel(now=True))
+                            run_sync(self._numpy_client.km.shutdown_kernel)(now=True)
                 self.set_widgets_metadata()
             finally:
                 # (nbclient shuts down only kernels it made itself: this one is ours)
                 if km is not None:
                     with contextlib.suppress(Exception):
-                        self._run_coroutine(km.shutdown_kernel(now=True))
+                        run_sync(km.shutdown_kernel)(now=True)
                 box.remove()
                 shutil.rmtree(box_root, ignore_errors=True)
                 report["execute_seconds"] = round(time.perf_counter() - started, 3)
-                self._write_report(report)
+                if settings.get("report"):
+                    notebook = self.resources.get("nbgrader", {}).get("notebook", "notebook")
+                    target = Path(settings["report"]) / f"{notebook}.json"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(json.dumps(report, indent=1))
             return self.nb, self.resources
 
         def _profile(self, resources):
@@ -744,16 +728,10 @@ def _execute_class():  # noqa: C901  (the class body)
                             exec(compile(cell.source, "<setup>", "exec"), namespace)  # noqa: S102
             own = set(namespace)
             # names a test mentions as a string ("history" in globals()) and a cell defines
-            self._defined = set().union(
-                *(
-                    bound_names(c.source)
-                    for c in self.nb.cells
-                    if c.cell_type == "code" and not is_test(c)
-                )
-            )
+            self._defined = set().union(*(bound_names(s) for s, _ in self._student_sources))
             count = 0
             previous_hook = grading._numpy_only_route
-            grading._numpy_only_route = self._numpy_route(client, profile)
+            grading._numpy_only_route = functools.partial(self._numpy_route, client, profile)
             setup_names = set(own)
             try:
                 for cell in self.nb.cells:
@@ -763,10 +741,9 @@ def _execute_class():  # noqa: C901  (the class body)
                         for name in bound_names(cell.source) & (own - setup_names):
                             own.discard(name)
                             namespace.pop(name, None)
-                    if not is_test(cell):
-                        continue
-                    count += 1
-                    self._run_test(cell, namespace, own, client, count)
+                    if is_test(cell):
+                        count += 1
+                        self._run_test(cell, namespace, own, client, count)
             finally:
                 grading._numpy_only_route = previous_hook
 
@@ -804,10 +781,8 @@ def _execute_class():  # noqa: C901  (the class body)
             if text:
                 cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
             if error is not None:
-                if hasattr(error, "_render_traceback_"):
-                    lines = error._render_traceback_()
-                else:
-                    lines = traceback.format_exception_only(type(error), error)
+                render = getattr(error, "_render_traceback_", None)  # (CheckFailed: no traceback)
+                lines = render() if render else traceback.format_exception_only(type(error), error)
                 cell.outputs.append(
                     NotebookNode(
                         output_type="error",
@@ -817,38 +792,33 @@ def _execute_class():  # noqa: C901  (the class body)
                     )
                 )
 
+        @contextlib.contextmanager
         def _numpy_route(self, client, profile):
             """The context in which calls go to a NumPy-only student process."""
-            executor = self
-
-            @contextlib.contextmanager
-            def route():
-                if profile == "numpy" or executor._settings.get("external"):
-                    # (external: the pod has one student process; see the grading guide)
-                    yield client.missing
-                    return
-                numpy_client = executor._numpy_student()
-                saved = client.call
-                client.call = numpy_client.call
-                try:
-                    yield numpy_client.missing
-                finally:
-                    client.call = saved
-
-            return route
+            if profile == "numpy" or self._settings.get("external"):
+                # (external: the pod has one student process; see the grading guide)
+                yield client.missing
+                return
+            numpy_client = self._numpy_student()
+            saved = client.call
+            client.call = numpy_client.call
+            try:
+                yield numpy_client.missing
+            finally:
+                client.call = saved
 
         def _numpy_student(self):
             """A second student kernel without TensorFlow, Keras, SciPy, scikit-learn, ..."""
             if self._numpy_client is None:
                 manager = _kernel_manager_class()
                 km = manager(box=self._box, profile="numpy", settings=self._settings)
-                self._run_coroutine(km.start_kernel(extra_arguments=self.extra_arguments))
+                run_sync(km.start_kernel)(extra_arguments=self.extra_arguments)
                 client = StudentClient(self, km, self._box, timeout=self.timeout or 300)
                 try:
                     client.wait_ready(max(self.startup_timeout, self.timeout or 300))
                 except Exception:
                     client.close()
-                    self._run_coroutine(km.shutdown_kernel(now=True))
+                    run_sync(km.shutdown_kernel)(now=True)
                     raise
                 for source, answer in self._student_sources:
                     client.errors = []
@@ -861,21 +831,4 @@ def _execute_class():  # noqa: C901  (the class body)
                 self._numpy_client = client
             return self._numpy_client
 
-        def _run_coroutine(self, coroutine):
-            from nbclient.util import run_sync
-
-            async def wrapper():
-                return await coroutine
-
-            return run_sync(wrapper)()
-
-        def _write_report(self, report):
-            path = self._settings.get("report")
-            notebook = self.resources.get("nbgrader", {}).get("notebook", "notebook")
-            if path:
-                target = Path(path) / f"{notebook}.json"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(json.dumps(report, indent=1))
-
-    _EXECUTE = TwoProcessExecute
     return TwoProcessExecute

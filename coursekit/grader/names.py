@@ -31,15 +31,12 @@ def _binding(node):
     names = set()
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         names.add(node.name)
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            names.add((alias.asname or alias.name).partition(".")[0])
-    for child in _walk_scope(node):
+    for child in _walk_scope(node):  # (the statement itself first)
         if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
             names.add(child.id)
         elif isinstance(child, ast.ExceptHandler) and child.name:
             names.add(child.name)
-        elif isinstance(child, (ast.Import, ast.ImportFrom)) and child is not node:
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
             for alias in child.names:
                 names.add((alias.asname or alias.name).partition(".")[0])
         elif isinstance(child, ast.Global):
@@ -55,12 +52,11 @@ def _walk_scope(node):
         yield current
         if isinstance(current, _SCOPES) and current is not node:
             # decorators, default values and base classes are evaluated where they stand
-            extra = list(getattr(current, "decorator_list", []))
+            todo.extend(getattr(current, "decorator_list", []))
             if isinstance(current, ast.ClassDef):
-                extra += current.bases + [k.value for k in current.keywords]
+                todo.extend(current.bases + [k.value for k in current.keywords])
             else:
-                extra += current.args.defaults + [d for d in current.args.kw_defaults if d]
-            todo.extend(extra)
+                todo.extend(current.args.defaults + [d for d in current.args.kw_defaults if d])
             continue
         if isinstance(current, _COMPREHENSIONS):
             todo.append(current.generators[0].iter)
@@ -96,10 +92,7 @@ def bound_names(source):
         tree = ast.parse(source)
     except SyntaxError:
         return set()
-    names = set()
-    for statement in tree.body:
-        names |= _binding(statement)
-    return names
+    return set().union(*map(_binding, tree.body))
 
 
 def needed_names(source):

@@ -8,6 +8,7 @@ marker (``COURSEKIT_SANDBOX`` in the environment) finds what a worker started ou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
@@ -16,11 +17,9 @@ __all__ = ["kill_tree", "process_tree", "tree_rss"]
 
 def _marked(pid, marker):
     """Whether process ``pid`` was started with ``COURSEKIT_SANDBOX=marker`` in its environment."""
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as handle:
-            return f"COURSEKIT_SANDBOX={marker}".encode() in handle.read().split(b"\0")
-    except OSError:
-        return False
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/environ", "rb") as handle:
+        return f"COURSEKIT_SANDBOX={marker}".encode() in handle.read().split(b"\0")
+    return False
 
 
 def process_tree(pid, marker=None):
@@ -41,20 +40,16 @@ def process_tree(pid, marker=None):
     import psutil
 
     found = {}
-    try:
+    with contextlib.suppress(psutil.Error):
         root = psutil.Process(pid)
         found[root.pid] = root
         for child in root.children(recursive=True):
             found[child.pid] = child
-    except psutil.Error:
-        pass
     if marker and os.path.isdir("/proc"):
         for entry in os.listdir("/proc"):
             if entry.isdigit() and int(entry) not in found and _marked(entry, marker):
-                try:
+                with contextlib.suppress(psutil.Error):
                     found[int(entry)] = psutil.Process(int(entry))
-                except psutil.Error:
-                    continue
     return list(found.values())
 
 
@@ -70,10 +65,8 @@ def tree_rss(pid, marker=None):
 
     total = 0
     for process in process_tree(pid, marker):
-        try:
+        with contextlib.suppress(psutil.Error):
             total += process.memory_info().rss
-        except psutil.Error:
-            continue
     return total
 
 
@@ -107,15 +100,11 @@ def kill_tree(pid, marker=None, *, grace=2.0):
 
     members = process_tree(pid, marker)
     for process in members:
-        try:
+        with contextlib.suppress(psutil.Error):
             process.send_signal(signal.SIGTERM)
-        except psutil.Error:
-            continue
     _, alive = psutil.wait_procs(members, timeout=grace)
     for process in alive:
-        try:
+        with contextlib.suppress(psutil.Error):
             process.kill()
-        except psutil.Error:
-            continue
     psutil.wait_procs(alive, timeout=grace)
     return len(members)

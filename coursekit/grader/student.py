@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import traceback
 
 import numpy as np
 
@@ -34,8 +33,7 @@ def _fingerprint(value):
     if type(value) in (list, dict):
         with contextlib.suppress(Exception):
             return hashlib.sha256(repr(value).encode()).hexdigest()
-        return None
-    if wire._is_keras(value, "Model"):
+    elif wire._is_keras(value, "Model"):
         digest = hashlib.sha256()
         for layer in value.layers:
             digest.update(f"{layer.name}:{layer.trainable};".encode())
@@ -85,14 +83,7 @@ def _exception(error):
         for cls in type(error).__mro__
         if cls.__module__ == "builtins" and issubclass(cls, BaseException)
     ]
-    where = traceback.extract_tb(error.__traceback__)
-    line = f"line {where[-1].lineno} of {where[-1].name}" if where else ""
-    return {
-        "type": type(error).__name__[:100],
-        "bases": bases,
-        "message": str(error)[:4000],
-        "where": line[:200],
-    }
+    return {"type": type(error).__name__[:100], "bases": bases, "message": str(error)[:4000]}
 
 
 def _lookup(namespace, names, folder):
@@ -128,58 +119,45 @@ def _call(namespace, request, folder):
     name = request["name"]
     function = namespace.get(name)
     if function is None or not callable(function):
-        return {
-            "raise": {
-                "type": "NameError",
-                "bases": ["NameError", "Exception"],
-                "message": f"name {name!r} is not defined",
-                "where": "",
-            }
-        }
+        return {"raise": _exception(NameError(f"name {name!r} is not defined"))}
     args = wire.decode(request["args"], folder)
     kwargs = wire.decode(request["kwargs"], folder)
-    before = [_fingerprint(value) for value in args]
-    before_kw = {key: _fingerprint(value) for key, value in kwargs.items()}
+    arguments = {**dict(enumerate(args)), **kwargs}  # positions, then names
+    before = {key: _fingerprint(value) for key, value in arguments.items()}
     try:
         with _errstate(request.get("errstate")):
             result = function(*args, **kwargs)
     except Exception as error:  # noqa: BLE001  (the grader re-raises it for the test)
         reply = {"raise": _exception(error)}
     else:
-        same = [i for i, value in enumerate(args) if value is result and _fingerprint(value)]
-        same += [k for k, value in kwargs.items() if value is result and _fingerprint(value)]
+        same = [k for k, value in arguments.items() if value is result and _fingerprint(value)]
         if same:  # the function returned its (mutable) argument itself: say which one
             reply = {"value": {"$": "arg", "index": same[0]}}
         else:
             reply = {"value": wire.encode(result, folder)}
-            reply["shared"] = _shared_layers(result, {**dict(enumerate(args)), **kwargs})
-    changed = {}
-    for index, value in enumerate(args):
-        if before[index] is not None and _fingerprint(value) != before[index]:
-            changed[str(index)] = wire.encode(value, folder)
-    for key, value in kwargs.items():
-        if before_kw[key] is not None and _fingerprint(value) != before_kw[key]:
-            changed[key] = wire.encode(value, folder)
-    reply["changed"] = changed
+            reply["shared"] = _shared_layers(result, arguments)
+    reply["changed"] = {
+        str(key): wire.encode(value, folder)
+        for key, value in arguments.items()
+        if before[key] is not None and _fingerprint(value) != before[key]
+    }
     return reply
 
 
 def handle(namespace, path):
     """Answer the request in ``path/request.json``; the reply goes to ``path/reply.json``."""
-    folder = wire.Folder(path)
-    try:
-        request = folder.read_json("request.json")
-        if request.get("op") == "lookup":
-            reply = _lookup(namespace, request["names"], folder)
-        elif request.get("op") == "call":
-            reply = _call(namespace, request, folder)
-        else:
-            reply = {"error": f"unknown request {request.get('op')!r}"}
-    except Exception as error:  # noqa: BLE001  (the grader reports it)
-        reply = {"error": f"{type(error).__name__}: {error}"[:2000]}
-    try:
-        folder.write_json("reply.json", reply)
-    except ValueError as error:  # e.g. a dict key JSON cannot hold
-        folder.write_json("reply.json", {"error": f"the reply could not be written: {error}"})
-    finally:
-        folder.close()
+    with wire.Folder(path) as folder:
+        try:
+            request = folder.read_json("request.json")
+            if request.get("op") == "lookup":
+                reply = _lookup(namespace, request["names"], folder)
+            elif request.get("op") == "call":
+                reply = _call(namespace, request, folder)
+            else:
+                reply = {"error": f"unknown request {request.get('op')!r}"}
+        except Exception as error:  # noqa: BLE001  (the grader reports it)
+            reply = {"error": f"{type(error).__name__}: {error}"[:2000]}
+        try:
+            folder.write_json("reply.json", reply)
+        except ValueError as error:  # e.g. a dict key JSON cannot hold
+            folder.write_json("reply.json", {"error": f"the reply could not be written: {error}"})

@@ -35,6 +35,8 @@ Uncarried('builtins.object')
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import io
 import json
 import os
@@ -89,19 +91,14 @@ def _type_name(value):
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def _is_keras(value, *names):
-    """Whether ``value`` is an instance of one of keras' classes ``names`` (no import)."""
+def _is_keras(value, name):
+    """Whether ``value`` is a keras ``name``: ``"Model"`` or ``"History"`` (no import)."""
     keras = sys.modules.get("keras")
-    if keras is None:
-        return False
-    classes = {
-        "Model": getattr(keras, "Model", None),
-        "History": getattr(getattr(keras, "callbacks", None), "History", None),
-    }
-    return any(classes.get(name) and isinstance(value, classes[name]) for name in names)
+    kind = getattr(getattr(keras, "callbacks", None) if name == "History" else keras, name, None)
+    return kind is not None and isinstance(value, kind)
 
 
-class Folder:
+class Folder(contextlib.AbstractContextManager):
     """A message folder, opened once: its files are read and written relative to it.
 
     Every file is opened relative to the folder's descriptor without following symbolic
@@ -124,9 +121,6 @@ class Folder:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-
-    def __enter__(self):
-        return self
 
     def __exit__(self, *exc):
         self.close()
@@ -190,17 +184,13 @@ def encode(value, folder, *, _depth=0):
     for plain in (bool, int, float, str):  # a subclass: only the plain value travels
         if isinstance(value, plain):
             return plain(value)
-    nested = _depth + 1
+    inner = functools.partial(encode, folder=folder, _depth=_depth + 1)
     if type(value) is list:
-        return [encode(item, folder, _depth=nested) for item in value]
+        return [inner(item) for item in value]
     if type(value) is tuple:
-        return {"$": "tuple", "items": [encode(item, folder, _depth=nested) for item in value]}
+        return {"$": "tuple", "items": [inner(item) for item in value]}
     if type(value) is dict:
-        items = [
-            [encode(key, folder, _depth=nested), encode(item, folder, _depth=nested)]
-            for key, item in value.items()
-        ]
-        return {"$": "dict", "items": items}
+        return {"$": "dict", "items": [[inner(key), inner(item)] for key, item in value.items()]}
     if type(value) is bytes:
         return {"$": "bytes", "b64": base64.b64encode(value).decode("ascii")}
     if type(value) is np.ndarray or isinstance(value, np.generic):
@@ -229,9 +219,9 @@ def encode(value, folder, *, _depth=0):
     if _is_keras(value, "History"):
         return {
             "$": "history",
-            "history": encode(dict(value.history), folder, _depth=nested),
-            "params": encode(dict(value.params or {}), folder, _depth=nested),
-            "epoch": encode(list(value.epoch), folder, _depth=nested),
+            "history": inner(dict(value.history)),
+            "params": inner(dict(value.params or {})),
+            "epoch": inner(list(value.epoch)),
         }
     reference = _function_reference(value)
     if reference is not None:
@@ -251,13 +241,10 @@ def _function_reference(value):
     if type(value).__name__ == "ufunc":
         module = "numpy"
     top = module.partition(".")[0]
-    if top not in _FUNCTION_MODULES:
-        return None
-    try:
-        found = _resolve_function(top, name)
+    try:  # (a module other than NumPy's and math: WireError)
+        return (top, name) if _resolve_function(top, name) is value else None
     except WireError:
         return None
-    return (top, name) if found is value else None
 
 
 def _resolve_function(module, name):
@@ -295,21 +282,21 @@ def decode(tree, folder, *, _depth=0):
         raise WireError(f"the message is nested more than {MAX_DEPTH} levels deep")
     if tree is None or isinstance(tree, (bool, int, float, str)):
         return tree
-    nested = _depth + 1
+    inner = functools.partial(decode, folder=folder, _depth=_depth + 1)
     if isinstance(tree, list):
-        return [decode(item, folder, _depth=nested) for item in tree]
+        return [inner(item) for item in tree]
     if not isinstance(tree, dict):
         raise WireError(f"unexpected JSON value of type {type(tree).__name__}")
     kind = tree.get("$")
     try:
         if kind == "tuple":
-            return tuple(decode(item, folder, _depth=nested) for item in tree["items"])
+            return tuple(inner(item) for item in tree["items"])
         if kind == "dict":
             result = {}
             for key, item in tree["items"]:
-                key = decode(key, folder, _depth=nested)
+                key = inner(key)
                 try:
-                    result[key] = decode(item, folder, _depth=nested)
+                    result[key] = inner(item)
                 except TypeError:
                     raise WireError(f"a dict key of type {type(key).__name__}") from None
             return result
@@ -335,9 +322,9 @@ def decode(tree, folder, *, _depth=0):
             import keras
 
             history = keras.callbacks.History()
-            history.history = decode(tree["history"], folder, _depth=nested)
-            history.params = decode(tree["params"], folder, _depth=nested)
-            history.epoch = decode(tree["epoch"], folder, _depth=nested)
+            history.history = inner(tree["history"])
+            history.params = inner(tree["params"])
+            history.epoch = inner(tree["epoch"])
             if not (isinstance(history.history, dict) and isinstance(history.epoch, list)):
                 raise WireError("a History whose history is not a dict or epoch not a list")
             return history
