@@ -76,7 +76,7 @@ def test_no_mutant_is_hidden_by_another_in_its_submission(assignment):
     # A submission passes when its failures are the union of its mutants' tests: a mutant
     # whose tests another mutant of the same submission fails anyway would go unproven.
     module = mutants.suite(assignment)
-    for submission in mutants.plan(module):
+    for submission in mutants.plan(module) + mutants.plan(module, unit=True):
         keys = [key for kind, key in submission.variants.values() if kind == "mutant"]
         for key in keys:
             others = set().union(
@@ -98,7 +98,7 @@ def test_no_alternative_shares_a_submission_with_a_mutant_that_fails_its_tests(a
     for name, requirement in module.REQUIREMENTS.items():
         if len(cells.get(name, ())) == 1:
             cell_tests.setdefault(next(iter(cells[name])), set()).update(requirement.tests)
-    for submission in mutants.plan(module):
+    for submission in mutants.plan(module) + mutants.plan(module, unit=True):
         for cell, (kind, key) in submission.variants.items():
             if kind == "alternative":
                 unproven = cell_tests.get(cell, set()) & submission.expected_failures

@@ -20,10 +20,25 @@ Each assignment has a module here (``tests/mutants/<assignment>.py``) with three
 cell at most once; its expected failures are the union of its mutants'), and
 :func:`grade` grades them with the course's own engine (``coursekit.grader.engine``, the
 sandbox, the grader process), as a class is graded. ``tests/test_mutants.py`` runs it.
+
+``UNIT`` (optional)
+    Keys of mutants and alternatives graded in the *unit notebook* instead of the whole one:
+    a training assignment's notebook takes a minute to grade, but a function's own tests do
+    not need the training. :func:`unit_notebook` cuts the reference notebook down to the test
+    cells of the solution cells these variants change (the graded test cells that name a name
+    the solution cell binds, plus the tests the mutants are expected to fail) and the cells
+    those tests need, found backwards from the names each cell reads and binds (a training
+    cell stays only when a kept test reads what it binds). It becomes the source of a course of
+    its own; :func:`plan` packs the unit variants into submissions of that notebook as it
+    packs the others, and the engine grades them as it grades students (the reference's own
+    unit submission must get full marks, which proves the cut). A variant belongs here when
+    its effect shows in its own cell's tests; a mutant whose tests need the training to run
+    with it (a model that is not compiled, say) stays in the whole notebook.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import shutil
@@ -33,9 +48,11 @@ from pathlib import Path
 import nbformat
 
 from coursekit import course
+from coursekit.grader import names
 
 ROOT = course.REPO_ROOT
 RESULTS = ROOT / "benchmarks" / "results" / "mutants"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,59 @@ def variant_source(reference_source, variant):
     return text
 
 
+def _variant(module, key):
+    """``(kind, variant)`` of a mutant's or an alternative's key."""
+    if key in module.MUTANTS:
+        return "mutant", module.MUTANTS[key]
+    return "alternative", module.ALTERNATIVES[key]
+
+
+def cell_tests(notebook, cell):
+    """The graded tests of solution cell ``cell``: those that name a name the cell binds."""
+    source = solution_cells(notebook)[cell]
+    bound = names.bound_names(source)
+    tests = [
+        c for c in notebook.cells if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")
+    ]
+    return [
+        _nbgrader(c)["grade_id"]
+        for c in tests
+        if bound & (names.needed_names(c.source) | names.mentioned_names(c.source))
+    ]
+
+
+def unit_tests(assignment, module):
+    """The graded tests of the unit notebook (``UNIT``, see the module docstring)."""
+    notebook = reference(assignment)
+    tests = set()
+    for key in getattr(module, "UNIT", ()):
+        kind, variant = _variant(module, key)
+        tests |= set(cell_tests(notebook, variant.cell))
+        if kind == "mutant":
+            tests |= expected_failures(module, key)
+    return tests
+
+
+def unit_notebook(assignment, module, notebook=None):
+    """``notebook`` (the reference) cut down to the unit tests and the cells they need."""
+    notebook = notebook or reference(assignment)
+    kept = unit_tests(assignment, module)
+    wanted, cells = set(), []
+    for cell in reversed(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = _nbgrader(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            keep = meta["grade_id"] in kept
+        else:
+            keep = meta.get("grade_id") == "setup" or bool(names.bound_names(cell.source) & wanted)
+        if keep:
+            wanted |= names.needed_names(cell.source) | names.mentioned_names(cell.source)
+            cells.append(cell)
+    notebook.cells = cells[::-1]
+    return notebook
+
+
 def expected_failures(module, key):
     mutant = module.MUTANTS[key]
     return set(
@@ -127,24 +197,26 @@ def expected_failures(module, key):
     )
 
 
-def plan(module):
-    """Pack the mutants and alternatives into submissions.
+def plan(module, *, unit=False):
+    """Pack the mutants and alternatives into submissions of the whole (or the unit) notebook.
 
     Round ``k`` takes the ``k``-th variant (mutants first, then alternatives) of every solution
     cell, so a submission changes each cell at most once. Mutants marked in ``ALONE`` (whose
     effect reaches other cells' tests) get a submission of their own.
     """
     per_cell = {}
-    alone = set(getattr(module, "ALONE", ()))
+    units = set(getattr(module, "UNIT", ()))
+    alone = {key for key in getattr(module, "ALONE", ()) if (key in units) == unit}
     for key, mutant in module.MUTANTS.items():
-        if key not in alone:
+        if (key in units) == unit and key not in alone:
             per_cell.setdefault(mutant.cell, []).append(("mutant", key))
     for key, alternative in module.ALTERNATIVES.items():
-        per_cell.setdefault(alternative.cell, []).append(("alternative", key))
+        if (key in units) == unit:
+            per_cell.setdefault(alternative.cell, []).append(("alternative", key))
     rounds = max((len(v) for v in per_cell.values()), default=0)
     submissions = []
     for index in range(rounds):
-        submission = Submission(f"round{index:02d}")
+        submission = Submission(f"{'unit' if unit else 'round'}{index:02d}")
         for cell, variants in sorted(per_cell.items()):
             if index < len(variants):
                 kind, key = variants[index]
@@ -153,16 +225,16 @@ def plan(module):
                     submission.expected_failures |= expected_failures(module, key)
         submissions.append(submission)
     for key in sorted(alone):
-        submission = Submission(f"alone_{key}")
+        submission = Submission(f"{'unit_' if unit else ''}alone_{key}")
         submission.variants[module.MUTANTS[key].cell] = ("mutant", key)
         submission.expected_failures = expected_failures(module, key)
         submissions.append(submission)
     return submissions
 
 
-def notebook_of(assignment, module, submission):
-    """The reference notebook with the submission's variants applied."""
-    notebook = reference(assignment)
+def notebook_of(assignment, module, submission, notebook=None):
+    """The reference notebook (or ``notebook``) with the submission's variants applied."""
+    notebook = notebook or reference(assignment)
     tables = {"mutant": module.MUTANTS, "alternative": module.ALTERNATIVES}
     for cell in notebook.cells:
         grade_id = _nbgrader(cell).get("grade_id")
@@ -172,40 +244,45 @@ def notebook_of(assignment, module, submission):
     return notebook
 
 
-def grade(assignment, module, folder, *, jobs=2):
-    """Grade every planned submission with the course's engine; return the outcome table.
-
-    Returns
-    -------
-    list of dict
-        Per submission: its variants, the expected and the actual failing tests, the score.
-    """
-    from coursekit.grader import engine
-
-    folder = Path(folder)
+def _course_folder(folder, assignment, source):
+    """A course folder whose source notebook of ``assignment`` is ``source``, released."""
+    folder.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     shutil.copytree(ROOT / "solutions" / assignment, folder / "solutions" / assignment)
+    nbformat.write(source, folder / "solutions" / assignment / f"{assignment}.ipynb")
     course.release(assignment, course_dir=folder, release_dir=folder / "release")
-    submissions = plan(module)
+
+
+def _submit(folder, assignment, student, notebook):
+    target = folder / "submitted" / student / assignment
+    target.mkdir(parents=True)
+    nbformat.write(notebook, target / f"{assignment}.ipynb")
+
+
+def _grade_course(assignment, module, folder, submissions, source, *, jobs):
+    """Grade ``submissions`` of a course whose source notebook is ``source``: table rows."""
+    from coursekit.grader import engine
+
+    _course_folder(folder, assignment, source)
     for submission in submissions:
-        target = folder / "submitted" / submission.name / assignment
-        target.mkdir(parents=True)
-        nbformat.write(notebook_of(assignment, module, submission), target / f"{assignment}.ipynb")
+        notebook = notebook_of(assignment, module, submission, copy.deepcopy(source))
+        _submit(folder, assignment, submission.name, notebook)
     results, _ = engine.autograde(assignment, course_dir=folder, jobs=jobs)
     by_student = {r.student: r for r in results}
-    points = graded_tests(reference(assignment))
-    table = []
+    points = graded_tests(source)
+    rows = []
     for submission in submissions:
         result = by_student[submission.name]
-        failing = sorted(test for test, (score, maximum) in result.tests.items() if score < maximum)
-        table.append(
+        rows.append(
             {
                 "submission": submission.name,
                 "variants": {
                     cell: f"{kind}:{key}" for cell, (kind, key) in submission.variants.items()
                 },
                 "expected_failures": sorted(submission.expected_failures),
-                "failures": failing,
+                "failures": sorted(
+                    test for test, (score, maximum) in result.tests.items() if score < maximum
+                ),
                 "score": result.score,
                 "max_score": result.max_score,
                 "flagged": result.flagged,
@@ -213,6 +290,29 @@ def grade(assignment, module, folder, *, jobs=2):
                 "all_tests": sorted(points),
             }
         )
+    return rows
+
+
+def grade(assignment, module, folder, *, jobs=2):
+    """Grade every planned submission, of the whole and of the unit notebook, with the engine.
+
+    Returns
+    -------
+    list of dict
+        Per submission: its variants, the expected and the actual failing tests, the score.
+    """
+    folder, table = Path(folder), []
+    whole = plan(module)
+    if whole:
+        table += _grade_course(
+            assignment, module, folder / "whole", whole, reference(assignment), jobs=jobs
+        )
+    units = plan(module, unit=True)
+    if units:
+        # the reference's own unit submission proves that the cut keeps what the tests need
+        units.insert(0, Submission("unit_reference"))
+        source = unit_notebook(assignment, module)
+        table += _grade_course(assignment, module, folder / "unit", units, source, jobs=jobs)
     return table
 
 
