@@ -374,6 +374,13 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
     import psutil
     from nbgrader.apps.autogradeapp import AutogradeApp  # noqa: F401  (import before forking)
 
+    import coursekit
+
+    # Every worker's grader runs the setup cell, which imports Keras: import it once here,
+    # before forking, so that no worker spends seconds of CPU on it (no TensorFlow operation
+    # runs in this process, so the forked workers start TensorFlow cleanly).
+    coursekit.quiet_tensorflow()
+
     course = Course.open(options["course_dir"], db_url=options.get("db_url"))
     assignment = options["assignment"]
     jobs = max(1, int(options.get("jobs") or os.cpu_count() or 1))
