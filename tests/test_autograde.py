@@ -563,6 +563,8 @@ def test_release_holds_flagged_feedback_back_until_reviewed(tiny, tmp_path):
     try:
         done = generate_feedback(TINY, course_dir=course_dir, students=["gil", "hal"])
         assert not done["failed"] and not done["leaks"]
+        written = {path.relative_to(course_dir / "feedback").parts[0] for path in done["files"]}
+        assert written == {"gil", "hal"}  # (nbgrader takes one --student: each is asked for)
         outbound = exchange / "deep-learning-in-practice" / "feedback"
         released, held = release_feedback(TINY, course_dir=course_dir, students=["gil", "hal"])
         assert (released, held) == (["hal"], ["gil"])

@@ -335,19 +335,20 @@ def generate_feedback(assignment, *, course_dir=None, students=None, db_url=None
     lines = hidden_test_lines(cell.source for notebook in notebooks for cell in notebook.cells)
     files, leaks, failed = [], [], {}
     todo = [s for s in wanted if s in graded]
-    extra = [] if len(todo) == len(graded) else [f"--student={s}" for s in todo]
-    if todo:
-        done = course.nbgrader(["generate_feedback", assignment, "--force", *extra], check=False)
-        if done.returncode != 0:  # one student at a time: nobody else pays for one failure
-            for student in todo:
-                one = course.nbgrader(
-                    ["generate_feedback", assignment, "--force", f"--student={student}"],
-                    check=False,
-                )
-                if one.returncode != 0:
-                    log = ((one.stdout or "") + (one.stderr or "")).strip().splitlines()
-                    errors = [line for line in log if "Error" in line or "ERROR" in line]
-                    failed[student] = (errors or log or ["nbgrader failed"])[-1][-300:]
+    # the whole class in one nbgrader run; a few students (nbgrader takes one --student), or
+    # the class after that run failed, one at a time: nobody else pays for one failure
+    one_by_one = todo
+    if todo and len(todo) == len(graded):
+        done = course.nbgrader(["generate_feedback", assignment, "--force"], check=False)
+        one_by_one = todo if done.returncode != 0 else []
+    for student in one_by_one:
+        one = course.nbgrader(
+            ["generate_feedback", assignment, "--force", f"--student={student}"], check=False
+        )
+        if one.returncode != 0:
+            log = ((one.stdout or "") + (one.stderr or "")).strip().splitlines()
+            errors = [line for line in log if "Error" in line or "ERROR" in line]
+            failed[student] = (errors or log or ["nbgrader failed"])[-1][-300:]
     for student in [s for s in todo if s not in failed]:
         folder = course.feedback / student / assignment
         leaks += check_feedback(folder, lines)
