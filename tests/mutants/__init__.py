@@ -145,17 +145,16 @@ def _variant(module, key):
 
 
 def cell_tests(notebook, cell):
-    """The graded tests of solution cell ``cell``: those that name a name the cell binds."""
-    source = solution_cells(notebook)[cell]
-    bound = names.bound_names(source)
+    """The graded tests of solution cell ``cell``: those that read a name the cell binds.
+
+    (Names read as code, not strings: ``build_mlp(..., activation="softmax")`` is not a test
+    of ``softmax``.)
+    """
+    bound = names.bound_names(solution_cells(notebook)[cell])
     tests = [
         c for c in notebook.cells if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")
     ]
-    return [
-        _nbgrader(c)["grade_id"]
-        for c in tests
-        if bound & (names.needed_names(c.source) | names.mentioned_names(c.source))
-    ]
+    return [_nbgrader(c)["grade_id"] for c in tests if bound & names.needed_names(c.source)]
 
 
 def unit_tests(assignment, module):
