@@ -52,7 +52,6 @@ from coursekit.grader import names
 
 ROOT = course.REPO_ROOT
 RESULTS = ROOT / "benchmarks" / "results" / "mutants"
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 @dataclass(frozen=True)
