@@ -501,6 +501,28 @@ ALTERNATIVES = {
             "    return V.T, ratio, U[:, :n_components] * s[:n_components]\n"
         ),
     ),
+    "pca-covariance-eigh": Alternative(
+        "pca",
+        source=(
+            "def pca(X, n_components):\n"
+            "    X = np.asarray(X, dtype=float)\n"
+            "    if X.ndim != 2 or X.shape[0] < 2:\n"
+            "        raise ValueError(f'X must be 2-D with at least 2 rows, got X.shape={X.shape}')\n"
+            "    n_samples, n_features = X.shape\n"
+            "    largest = min(n_samples, n_features)\n"
+            "    if type(n_components) not in (int, np.int32, np.int64) or not 0 < n_components <= largest:\n"
+            "        raise ValueError(f'n_components={n_components!r}, expected an integer in 1..{largest}')\n"
+            "    X_centered = X - X.mean(axis=0)\n"
+            "    covariance = X_centered.T @ X_centered / (n_samples - 1)\n"
+            "    eigenvalues, eigenvectors = np.linalg.eigh(covariance)  # ascending\n"
+            "    order = np.argsort(eigenvalues)[::-1]\n"
+            "    eigenvalues = np.clip(eigenvalues[order], 0.0, None)\n"
+            "    components = eigenvectors[:, order[:n_components]].T\n"
+            "    ratio = eigenvalues[:n_components] / eigenvalues.sum()\n"
+            "    return components, ratio, X_centered @ components.T\n"
+        ),
+        why="the notebook allows any correct NumPy route: eigh of the covariance matrix",
+    ),
     # cluster_accuracy: memoised recursion over (cluster, used classes); DP with Python ints
     "accuracy-recursive": Alternative(
         "cluster_accuracy",
