@@ -285,6 +285,7 @@ def _grade_course(assignment, module, folder, submissions, source, *, jobs):
                 "max_score": result.max_score,
                 "flagged": result.flagged,
                 "status": result.status,
+                "seconds": round(result.seconds, 1),
                 "all_tests": sorted(points),
             }
         )
@@ -297,7 +298,8 @@ def grade(assignment, module, folder, *, jobs=2):
     Returns
     -------
     list of dict
-        Per submission: its variants, the expected and the actual failing tests, the score.
+        Per submission: its variants, the expected and the actual failing tests, the score,
+        and the seconds the engine took to grade it.
     """
     folder, table = Path(folder), []
     whole = plan(module)
