@@ -161,6 +161,11 @@ c.JupyterHub.services = [
     },
     {"name": "idle-culler", "command": culler_command},
 ]
+# nbgrader's formgrader page opened on its own (outside Lab) links notebooks to /tree/...,
+# /notebooks/... and /edit/... at the site's root (nbgrader 0.9.6 hard-codes them): the hub
+# sends whoever may open the formgrader on to the same file in its Lab, anyone else to a 404.
+# (extra_handlers is deprecated in favour of services, which cannot serve the site's root.)
+c.JupyterHub.extra_handlers = coursekit_hub.formgrader_link_handlers()
 c.JupyterHub.load_roles = [
     {
         "name": "course-instructor",

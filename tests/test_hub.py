@@ -3,16 +3,22 @@
 ``test_semester_round_trip`` installs the hub as hub/README.md does (the course software in a
 prefix without solutions, the course repository as the grader account's private checkout),
 starts ``jupyterhub_config.py`` in system mode (PAM logins, one process per Unix user) with
-real system users, and drives a whole assignment cycle through the hub's REST API, the
-Jupyter server API of the servers it spawns, their terminals and nbgrader's own exchange and
-formgrader endpoints. It needs root (creating users, switching to them), as CI has; elsewhere
-it is skipped. ``test_trial_hub`` checks ``coursekit hub`` (trial mode), which any user can run.
+real system users, and drives a whole assignment cycle as the guides tell people to: what they
+do in a browser in headless Chromium (Playwright; one browser context per user, logged in
+through the hub's login form: the formgrader's buttons, commands typed into JupyterLab
+terminals, the Assignment List, the notebook editor, Validate), with screenshots of every step
+in ``_build/test-artifacts/hub-semester/``, and what a browser does not show (permissions,
+grades, the feedback's HTML, what a student's kernel can read) through the hub's REST API, the
+Jupyter server API of the servers it spawns and nbgrader's own endpoints. It needs root
+(creating users, switching to them), as CI has; elsewhere it is skipped. ``test_trial_hub`` checks ``coursekit hub`` (trial mode), which any user can run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import csv
 import grp
 import html
 import json
@@ -35,6 +41,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+from test_browser import ARTIFACTS, browser  # noqa: F401  (browser: the fixture)
 
 from coursekit import course
 from coursekit import hub as coursekit_hub
@@ -136,7 +143,7 @@ class HubClient:
         ws_url = self.base_url.replace("http", "ws", 1)
         ws_url += f"/{prefix}/terminals/websocket/{terminal}"
         try:
-            return asyncio.run(_type_in_terminal(ws_url, self.token, command))
+            return _run_async(_type_in_terminal(ws_url, self.token, command))
         finally:
             self.request("DELETE", f"{prefix}/api/terminals/{terminal}")
 
@@ -146,9 +153,15 @@ class HubClient:
         ws_url = self.base_url.replace("http", "ws", 1)
         ws_url += f"/user/{self.name}/api/kernels/{kernel['id']}/channels"
         try:
-            return asyncio.run(_execute(ws_url, self.token, code))
+            return _run_async(_execute(ws_url, self.token, code))
         finally:
             self.request("DELETE", f"user/{self.name}/api/kernels/{kernel['id']}")
+
+
+def _run_async(coroutine):
+    """Run ``coroutine`` to its end in a thread of its own (Playwright's loop runs in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _execute(ws_url, token, code, timeout=120):
@@ -397,6 +410,163 @@ def _fill_in_solutions(notebook, solutions):
     return filled
 
 
+def _cell_source(client, path, grade_id):
+    """The saved source of the cell ``grade_id`` of the notebook at ``path`` (contents API).
+
+    None while the file is being written (the server answers 400: not JSON yet).
+    """
+    reply = client.request("GET", path, params={"content": "1"})
+    if reply.status_code == 400:
+        return None
+    assert reply.status_code == 200, reply.text
+    notebook = reply.json()["content"]
+    for cell in notebook["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell["source"]
+    raise AssertionError(f"no cell {grade_id} in {path}")
+
+
+# ------------------------------------------------------------------------ browsers
+
+LOAD_TIMEOUT_MS = 90_000  # JupyterLab's first load in headless Chromium on two busy cores
+RUN_TIMEOUT_MS = 600_000  # validating or autograding runs the notebook
+SHOTS = ARTIFACTS / "hub-semester"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>]")
+
+
+class BrowserUser:
+    """One person at their own browser (a context of its own: cookies, pages).
+
+    Logs in through the hub's login form. Everything their terminals print reaches this
+    object too: JupyterLab's terminal is xterm.js on a websocket, whose ``stdout`` messages
+    are what the screen shows.
+    """
+
+    shot_number = 0
+    open = []  # every user's browser, for screenshots when the test fails
+
+    def __init__(self, chromium, url, name, password, next_url=None):
+        self.url, self.name = url, name
+        BrowserUser.open.append(self)
+        self.context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        self.context.set_default_timeout(LOAD_TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.terminal_output = ""
+        self.page.on("websocket", self._watch_websocket)
+        login = f"{url}/hub/login" + (f"?next={next_url}" if next_url else "")
+        self.page.goto(login)
+        self.page.fill("#username_input", name)
+        self.page.fill("#password_input", password)
+        self.page.click("#login_submit")
+        self.page.wait_for_url(lambda u: "/hub/login" not in u, wait_until="commit")
+
+    def _watch_websocket(self, websocket):
+        if "/terminals/websocket/" in websocket.url:
+            websocket.on("framereceived", self._terminal_frame)
+
+    def _terminal_frame(self, payload):
+        with contextlib.suppress(ValueError, TypeError):
+            kind, *content = json.loads(payload)
+            if kind == "stdout":
+                self.terminal_output += content[0]
+
+    def screenshot(self, what):
+        BrowserUser.shot_number += 1
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{BrowserUser.shot_number:02d}-{self.name}-{what}.png"
+        self.page.screenshot(path=str(path), animations="disabled")
+
+    def wait_for_lab(self):
+        self.page.locator("#jp-main-dock-panel").wait_for(timeout=SPAWN_TIMEOUT * 1000)
+        self.page.locator(".jp-DirListing-content").first.wait_for()
+
+    def menu(self, title, command, submenu=None):
+        """Click a command in JupyterLab's menu bar: *title* (> *submenu*) > the command."""
+        page = self.page
+        page.locator(".lm-MenuBar-item", has_text=title).first.click()
+        if submenu:
+            page.locator(".lm-Menu-item[data-type='submenu']", has_text=submenu).first.hover()
+        page.locator(f".lm-Menu-item[data-command='{command}']").last.click()
+
+    def open_terminal(self):
+        """*File > New > Terminal*; waits for the shell's prompt."""
+        before = self.page.locator(".jp-Terminal").count()
+        self.menu("File", "terminal:create-new", submenu="New")
+        terminal = self.page.locator(".jp-Terminal").nth(before)
+        terminal.locator(".xterm-screen").wait_for()
+        deadline = time.monotonic() + 60
+        while not re.search(r"[$#]\s*$", _ANSI.sub("", self.terminal_output)):
+            assert time.monotonic() < deadline, f"no prompt: {self.terminal_output!r}"
+            self.page.wait_for_timeout(200)
+        terminal.locator(".xterm-screen").click()
+
+    def type_command(self, command, timeout=300):
+        """Type ``command`` into the open terminal; return (exit status, what it printed).
+
+        The command is followed on its line by an echo of a marker (split in two by quotes, so
+        that only the output has it whole) and the command's exit status.
+        """
+        marker = uuid.uuid4().hex
+        start = len(self.terminal_output)
+        self.page.keyboard.type(f"{command}; echo {marker[:8]}''{marker[8:]} $?\n")
+        deadline = time.monotonic() + timeout
+        while True:
+            output = _ANSI.sub("", self.terminal_output[start:]).replace("\r", "")
+            done = re.search(rf"{marker} (\d+)", output)
+            if done:
+                break
+            assert time.monotonic() < deadline, f"{command!r} did not finish:\n{output}"
+            self.page.wait_for_timeout(300)
+        printed = output[: done.start()].split("\n", 1)[-1]
+        return int(done.group(1)), printed
+
+    def assignment_list(self):
+        """*Nbgrader > Assignment List* (or its tab, when open), refreshed."""
+        tab = self.page.locator(".lm-TabBar-tab", has_text=re.compile(r"^Assignments$"))
+        if tab.count():
+            tab.click()
+            self.page.locator("#refresh_assignments_list").click()
+        else:
+            self.menu("Nbgrader", "nbgrader:open-assignment-list")
+        return self.page.locator(".nbgrader-mainarea-widget").last
+
+    def close(self):
+        BrowserUser.open.remove(self)
+        self.context.close()
+
+    @classmethod
+    @contextlib.contextmanager
+    def screenshots_on_failure(cls):
+        """On an error, a screenshot of every open browser (``NN-name-failed.png``)."""
+        try:
+            yield
+        except BaseException:
+            for user in cls.open:
+                with contextlib.suppress(Exception):
+                    user.screenshot("failed")
+            raise
+        finally:
+            cls.open = []
+
+
+def _formgrader_row(frame, assignment):
+    """The row of ``assignment`` on the formgrader's Manage Assignments page."""
+    return frame.locator("tbody tr", has=frame.locator("td.name", has_text=assignment))
+
+
+def _formgrader_step(instructor, frame, button, success):
+    """Click a button of the assignment's row in the formgrader; wait for its success dialog."""
+    _formgrader_row(frame, ASSIGNMENT).locator(f"td.{button} a").click()
+    modal = frame.locator("#success-modal, #error-modal")
+    modal.wait_for(timeout=RUN_TIMEOUT_MS)
+    text = modal.inner_text()
+    assert success in text, text
+    instructor.screenshot(button)
+    modal.locator(".modal-footer button").click()
+    modal.wait_for(state="detached")
+    return text
+
+
 # ------------------------------------------------------------------------ system accounts
 
 
@@ -615,8 +785,16 @@ def system_hub():
 # ------------------------------------------------------------------------ the tests
 
 
-def test_semester_round_trip(system_hub):
-    """Release, fetch, solve, validate, submit, collect, autograde, feedback; bob kept out."""
+def test_semester_round_trip(system_hub, browser):  # noqa: F811  (browser: the fixture)
+    """A semester in the browser: release, fetch, solve, validate, submit, collect, autograde,
+    feedback, as the guides say; bob kept out of alice's work and the hidden tests."""
+    with BrowserUser.screenshots_on_failure():
+        _semester_round_trip(system_hub, browser)
+
+
+def _semester_round_trip(system_hub, browser):  # noqa: F811  (browser: the fixture)
+    from playwright.sync_api import expect
+
     settings = system_hub["settings"]
     passwords = system_hub["passwords"]
     source = system_hub["source"]
@@ -624,8 +802,11 @@ def test_semester_round_trip(system_hub):
     url = settings.public_url
     formgrader = "services/formgrader/formgrader/api"
     installed = [str(prefix / "bin" / "coursekit"), str(prefix / "bin" / "nbgrader")]
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    BrowserUser.shot_number = 0
 
-    # A wrong password is refused; the hub's groups follow the Unix groups.
+    # A wrong password is refused; the hub's groups follow the Unix groups. (These sessions
+    # are the users' API tokens, for the checks a browser does not show.)
     assert not HubClient(url, "alice", "not-her-password").logged_in
     instructor = HubClient(url, INSTRUCTOR, passwords[INSTRUCTOR])
     alice = HubClient(url, "alice", passwords["alice"])
@@ -633,47 +814,51 @@ def test_semester_round_trip(system_hub):
     assert instructor.logged_in and alice.logged_in and bob.logged_in
     assert instructor.json("GET", "hub/api/user")["groups"] == [INSTRUCTORS_GROUP]
     assert alice.json("GET", "hub/api/user")["groups"] == [STUDENTS_GROUP]
-
-    # The hub's home page shows the instructors (only) where grading happens.
-    home = instructor.session.get(f"{url}/hub/home", timeout=30)
-    panel = home.text.split('id="coursekit-grading"', 1)[1]
-    assert re.search(r'href="([^"]*)"', panel).group(1) == "/services/formgrader/"
-    assert "New &rarr; Terminal" in panel
     assert 'id="coursekit-grading"' not in alice.session.get(f"{url}/hub/home", timeout=30).text
-    # The formgrader service opens JupyterLab with the formgrader in a tab (its links then open
-    # notebooks in Lab); Lab may frame the formgrader's pages, which students' servers forbid.
-    landing = instructor.request("GET", "services/formgrader/")
-    assert landing.status_code == 200
-    assert landing.url.startswith(f"{url}/services/formgrader/lab?formgrader=true")
+
+    # The instructor logs in; the home page's Grading panel leads to the formgrader, which
+    # is JupyterLab with the Formgrader tab open.
+    teacher = BrowserUser(browser, url, INSTRUCTOR, passwords[INSTRUCTOR], next_url="/hub/home")
+    panel = teacher.page.locator("#coursekit-grading")
+    assert "File → New → Terminal" in panel.inner_text()
+    teacher.screenshot("home")
+    link = panel.locator("a[href$='/services/formgrader/']")
+    assert link.get_attribute("href") == "/services/formgrader/"
+    link.click()
+    teacher.page.wait_for_url("**/services/formgrader/lab?formgrader=true*", wait_until="commit")
+    formgrader_frame = teacher.page.frame_locator("#formgrader-iframe iframe")
+    _formgrader_row(formgrader_frame, ASSIGNMENT).locator("td.assign a").wait_for()
+    # Lab may frame the formgrader's pages, which students' servers forbid.
     page = instructor.request("GET", "services/formgrader/formgrader/manage_assignments")
     assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
-    # Its terminal (the launcher's, File > New > Terminal) runs coursekit and nbgrader, in
-    # the course directory: the guide's grading steps work as written.
-    grading_terminal = instructor.run_in_terminal(
-        "services/formgrader", "command -v coursekit nbgrader; pwd"
-    )
-    assert grading_terminal.splitlines() == [*installed, str(settings.course_dir)]
-    # The roster gives the students their names (the formgrader showed "None, None").
+    teacher.screenshot("formgrader")
+
+    # Its terminal (File > New > Terminal) runs coursekit and nbgrader in the course
+    # directory; the roster gives the students their names (else "None, None").
+    teacher.open_terminal()
+    status, printed = teacher.type_command("command -v coursekit nbgrader; pwd")
+    assert status == 0 and printed.split() == [*installed, str(settings.course_dir)], printed
     roster = settings.course_dir / "roster.csv"
     roster.write_text("id,first_name,last_name,email\nalice,Alice,Liddell,\nbob,Bob,Dylan,\n")
     os.chown(roster, pwd.getpwnam(GRADER).pw_uid, pwd.getpwnam(GRADER).pw_gid)
-    imported = instructor.run_in_terminal(
-        "services/formgrader", "nbgrader db student import roster.csv"
-    )
-    assert "Error" not in imported, imported
+    status, printed = teacher.type_command("nbgrader db student import roster.csv")
+    assert status == 0 and "Error" not in printed, printed
+    teacher.screenshot("roster-import")
     students = {s["id"]: s for s in instructor.json("GET", f"{formgrader}/students")}
     assert (students["alice"]["first_name"], students["alice"]["last_name"]) == ("Alice", "Liddell")
 
-    # The instructor releases the assignment through the formgrader service.
-    for step in ("assign", "release"):
-        reply = instructor.json("POST", f"{formgrader}/assignment/{ASSIGNMENT}/{step}")
-        assert reply["success"], reply
+    # Generate and Release: the formgrader's buttons.
+    teacher.page.locator(".lm-TabBar-tab", has_text="Formgrader").click()
+    _formgrader_step(
+        teacher, formgrader_frame, "assign", "Successfully created the student version"
+    )
+    _formgrader_step(teacher, formgrader_frame, "release", f"Successfully released '{ASSIGNMENT}'")
     # Students may not open the formgrader, and their own servers do not offer it.
     assert alice.request("GET", f"{formgrader}/assignments").status_code == 403
 
-    # alice's server spawns as her Unix user; she fetches the assignment via the exchange.
-    model = alice.start_server()
-    assert model["servers"][""]["ready"]
+    # alice logs in: her server starts as her Unix user and JupyterLab opens.
+    student = BrowserUser(browser, url, "alice", passwords["alice"])
+    student.wait_for_lab()
     assert alice.request("GET", "user/alice/formgrader").status_code == 404
     whoami = alice.run_python(
         "import getpass, os, coursekit; print(getpass.getuser(), os.getuid(), coursekit.__file__)"
@@ -693,63 +878,191 @@ def test_semester_round_trip(system_hub):
     disabled = json.loads(config_data.group(1))["disabledExtensions"]
     assert "@jupyterlab/apputils-extension:announcements" in disabled
     assert "@jupyter/nbgrader:formgrader" in disabled
+    assert student.page.get_by_text("official Jupyter news").count() == 0
     mathjax = alice.request("GET", "user/alice/static/mathjax/es5/tex-chtml.js")
     served = coursekit_hub.HUB_DIR / "node_modules" / "mathjax" / "es5" / "tex-chtml.js"
     assert mathjax.status_code == 200 and mathjax.content == served.read_bytes()
-    assert ASSIGNMENT in alice.assignments()
-    fetched = alice.assignments("fetch", assignment_id=ASSIGNMENT)
-    assert fetched[ASSIGNMENT]["status"] == "fetched"
+
+    # Nbgrader > Assignment List > Fetch.
+    listing = student.assignment_list()
+    listing.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
+    fetched = listing.locator("#fetched_assignments_list")
+    fetched.get_by_role("button", name="Submit").wait_for()
+    student.screenshot("fetched")
+    assert alice.assignments()[ASSIGNMENT]["status"] == "fetched"
     home = Path(pwd.getpwnam("alice").pw_dir)
     assert stat.S_IMODE(home.stat().st_mode) == 0o700  # the hub made her home private
     assert (home / ASSIGNMENT / NOTEBOOK).stat().st_uid == pwd.getpwnam("alice").pw_uid
 
-    # She writes the correct answer into the notebook (the reference solution's code cells),
-    # saves it through the contents API, validates it and submits.
+    # She has written every function but `step` (saved through the contents API before she
+    # opens the notebook, so that no open editor holds an older copy) ...
     path = f"user/alice/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
     notebook = alice.json("GET", path, params={"content": "1"})["content"]
     solutions = _solution_sources(source)
-    assert _fill_in_solutions(notebook, solutions) == len(solutions) > 0
+    typed = "step"
+    others = {grade_id: code for grade_id, code in solutions.items() if grade_id != typed}
+    assert _fill_in_solutions(notebook, others) == len(solutions) - 1 > 0
     alice.json("PUT", path, json={"type": "notebook", "format": "json", "content": notebook})
-    validated = alice.json(
-        "POST", "user/alice/assignments/validate", data={"path": f"{ASSIGNMENT}/{NOTEBOOK}"}
+    # ... opens it from the file browser, runs the setup cell and writes `step` in its cell.
+    student.page.locator(".jp-FileBrowser [data-command='filebrowser:refresh']").click()
+    files = student.page.locator(".jp-DirListing-content")
+    files.locator(".jp-DirListing-item", has_text=ASSIGNMENT).first.dblclick()
+    files.locator(".jp-DirListing-item", has_text=NOTEBOOK).first.dblclick()
+    cells = student.page.locator(".jp-NotebookPanel .jp-Cell")
+    setup = cells.nth(1)
+    assert "import coursekit" in setup.locator(".cm-content").inner_text()
+    # (once its kernel is connected: the status bar says "Python 3 (ipykernel) | Idle"; Lab
+    # drops a cell run before that)
+    status_bar = student.page.locator("#jp-main-statusbar")
+    status_bar.get_by_text(re.compile(r"\|\s*Idle$")).wait_for()
+    toolbar = student.page.locator(".jp-NotebookPanel-toolbar")
+    setup.locator(".jp-InputPrompt").click()  # selects the cell
+    expect(setup).to_have_class(re.compile(r"\bjp-mod-active\b"))
+    toolbar.locator("[data-command='notebook:run-cell-and-select-next']").click()
+    expect(setup.locator(".jp-InputPrompt")).to_have_text("[1]:", timeout=RUN_TIMEOUT_MS)
+    assert setup.locator(".jp-OutputArea-output[data-mime-type*='error']").count() == 0
+    student.screenshot("setup-cell")
+    cell = cells.nth(3)
+    assert "def step(" in cell.locator(".cm-content").inner_text()
+    cell.locator(".cm-content").click()
+    expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
+    expect(cell.locator(".cm-editor")).to_have_class(re.compile(r"\bcm-focused\b"))
+    student.page.keyboard.press("ControlOrMeta+a")
+    student.page.keyboard.insert_text(solutions[typed])
+    student.page.keyboard.press("ControlOrMeta+s")
+    deadline = time.monotonic() + 60
+    while _cell_source(alice, path, typed) != solutions[typed]:
+        assert time.monotonic() < deadline, _cell_source(alice, path, typed)
+        student.page.wait_for_timeout(300)
+    student.screenshot("step-written")
+    # Validate (the notebook's toolbar button) runs it in a fresh kernel: every test passes.
+    toolbar.locator(".validate-button").click()
+    dialog = student.page.locator(".jp-Dialog")
+    dialog.locator(".validation-success, .validation-failed, .validation-changed").first.wait_for(
+        timeout=RUN_TIMEOUT_MS
     )
-    assert validated["success"], validated
-    assert not {"failed", "changed", "type_changed"} & set(validated["value"]), validated
-    submitted = alice.assignments("submit", assignment_id=ASSIGNMENT)
-    assert submitted[ASSIGNMENT]["status"] == "submitted"
+    assert "Success! Your notebook passes all the tests." in dialog.inner_text()
+    student.screenshot("validated")
+    dialog.locator(".jp-mod-accept").click()
+    # Submit, in the Assignment List.
+    listing = student.assignment_list()
+    listing.locator("#fetched_assignments_list").get_by_role("button", name="Submit").click()
+    listing.locator("#submitted_assignments_list .list_item").first.wait_for()
+    student.screenshot("submitted")
+    assert alice.assignments()[ASSIGNMENT]["status"] == "submitted"
 
-    # bob fetches too and submits the untouched notebook.
-    bob.start_server()
-    bob.assignments("fetch", assignment_id=ASSIGNMENT)
-    bob.assignments("submit", assignment_id=ASSIGNMENT)
+    # bob fetches too and submits the untouched notebook ...
+    other = BrowserUser(browser, url, "bob", passwords["bob"])
+    other.wait_for_lab()
+    listing = other.assignment_list()
+    listing.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
+    listing.locator("#fetched_assignments_list").get_by_role("button", name="Submit").click()
+    listing.locator("#submitted_assignments_list .list_item").first.wait_for()
+    other.screenshot("submitted")
+    # ... and tries, in his terminal, to read alice's work and the hidden tests: her home,
+    # the exchange's inbound folder (also as nbgrader lists it), the course checkout and its
+    # git history.
+    inbound = settings.exchange / COURSE_ID / "inbound"
+    course_dir = str(settings.course_dir)
+    solution = f"solutions/{ASSIGNMENT}/{NOTEBOOK}"
+    other.open_terminal()
+    for command in (
+        f"cat {home / ASSIGNMENT / NOTEBOOK}",
+        f"ls {home}",
+        f"ls {inbound}",
+        f"nbgrader list --inbound --course {COURSE_ID}",
+        f"ls {course_dir}/solutions",
+        f"git -C {course_dir} show HEAD:{solution}",
+        f"cat {course_dir}/{solution}",
+    ):
+        status, printed = other.type_command(command)
+        assert "HIDDEN TESTS" not in printed and "alice+" not in printed, (command, printed)
+        if command.startswith("nbgrader"):
+            assert "alice" not in printed, printed  # lists nothing of hers
+        else:
+            assert status != 0 and "ermission denied" in printed, (command, printed)
+    other.screenshot("terminal-refused")
+    # In his browser: alice's server's files API, the formgrader and the hub's formgrader
+    # links are refused too.
+    for target, refused in (
+        (f"user/alice/api/contents/{ASSIGNMENT}", (403, 404)),
+        ("user/alice/files/" + f"{ASSIGNMENT}/{NOTEBOOK}", (403, 404)),
+        (f"services/formgrader/api/contents/{solution}", (403,)),
+        ("services/formgrader/lab", (403,)),
+        (f"tree/{solution}", (404,)),
+        (f"notebooks/{solution}", (404,)),
+        ("services/formgrader/formgrader/manage_assignments", (403,)),  # (the screenshot)
+    ):
+        reply = other.page.goto(f"{url}/{target}")
+        assert reply.status in refused, (target, reply.status, reply.url)
+        assert "HIDDEN TESTS" not in other.page.content(), target
+    other.screenshot("formgrader-refused")
+    other.close()
 
-    # The instructor collects and autogrades.
-    reply = instructor.json("POST", f"{formgrader}/assignment/{ASSIGNMENT}/collect")
-    assert reply["success"], reply
-    for student in STUDENTS:
-        reply = instructor.json("POST", f"{formgrader}/submission/{ASSIGNMENT}/{student}/autograde")
-        assert reply["success"], reply
+    # The instructor collects (the formgrader's button) and autogrades in the terminal.
+    teacher.page.locator(".lm-TabBar-tab", has_text="Formgrader").click()
+    _formgrader_step(teacher, formgrader_frame, "collect", "Successfully collected submissions")
+    teacher.page.locator(".lm-TabBar-tab", has_text=f"{GRADER}@").first.click()  # the terminal
+    teacher.page.locator(".jp-Terminal .xterm-screen").first.click()
+    status, printed = teacher.type_command(
+        f"coursekit autograde {ASSIGNMENT} --jobs 2", timeout=RUN_TIMEOUT_MS / 1000
+    )
+    teacher.screenshot("autograde")
+    assert status == 0 and "graded 2 submission(s)" in printed, printed
     max_points = _max_points(source)
     alice_grade = instructor.json("GET", f"{formgrader}/submission/{ASSIGNMENT}/alice")
     bob_grade = instructor.json("GET", f"{formgrader}/submission/{ASSIGNMENT}/bob")
     assert alice_grade["max_score"] == pytest.approx(max_points) and max_points > 0
     assert alice_grade["score"] == pytest.approx(max_points), alice_grade
     assert bob_grade["score"] == 0, bob_grade
+    status, printed = teacher.type_command(f"coursekit review {ASSIGNMENT}")
+    teacher.screenshot("review")
+    assert status == 0 and "of 2 submission(s) flagged" in printed, printed
 
-    # Feedback goes back through the exchange; each student reads theirs in their server.
-    for step in ("generate_feedback", "release_feedback"):
-        reply = instructor.json("POST", f"{formgrader}/assignment/{ASSIGNMENT}/{step}")
-        assert reply["success"], reply
-        # The formgrader's dialog shows this log: no display_data_priority warnings in it.
-        assert "display_data_priority" not in json.dumps(reply), reply
+    # Feedback: `coursekit feedback --release` in the terminal; no display_data_priority
+    # warnings in its log (nor in the formgrader's dialog, which shows nbgrader's log).
+    status, printed = teacher.type_command(f"coursekit feedback {ASSIGNMENT} --release")
+    teacher.screenshot("feedback")
+    assert status == 0 and "released feedback to 2 student(s)" in printed, printed
+    assert "display_data_priority" not in printed, printed
+    reply = instructor.json("POST", f"{formgrader}/assignment/{ASSIGNMENT}/generate_feedback")
+    assert reply["success"] and "display_data_priority" not in json.dumps(reply), reply
+    # The grades: `coursekit export`.
+    status, printed = teacher.type_command("coursekit export")
+    teacher.screenshot("export")
+    assert status == 0, printed
+    written = re.search(r"wrote (\S*grades\.csv)", printed).group(1)
+    with open(settings.course_dir / written, newline="") as table:
+        rows = {row["student_id"]: row for row in csv.DictReader(table)}
+    assert float(rows["alice"]["score"]) == pytest.approx(max_points), rows
+    assert float(rows["bob"]["score"]) == 0, rows
+
+    # alice fetches her feedback in the Assignment List and opens it: full marks, and no
+    # hidden test's code.
+    listing = student.assignment_list()
+    submitted = listing.locator("#submitted_assignments_list")
+    submitted.get_by_role("button", name="Fetch Feedback").click()
+    submitted.get_by_text("(view feedback)").click()
+    files = student.page.locator(".jp-DirListing-content")
+    files.locator(".jp-DirListing-item", has_text=f"{ASSIGNMENT}.html").first.dblclick()
+    shown = student.page.frame_locator(".jp-HTMLViewer iframe").locator("body")
     score = rf"{max_points:g}(\.0+)?"
+    heading = re.compile(rf"{ASSIGNMENT}\s*\(Score:\s*{score}\s*/\s*{score}\)")
+    expect(shown).to_contain_text(heading, timeout=LOAD_TIMEOUT_MS)
+    student.screenshot("feedback")
+    leaked = [line for line in _hidden_test_lines(source) if line in _squash(shown.inner_text())]
+    assert not leaked, f"alice's feedback page shows hidden tests: {leaked[:3]}"
+    student.close()
+    teacher.close()
+
+    # Each student's feedback page: the score, no hidden tests, MathJax from their server.
     hidden = _hidden_test_lines(source)
     assert hidden, "the assignment has no hidden tests to check"
-    for student, expected in ((alice, score), (bob, r"0(\.0+)?")):
-        page = _read_feedback(student)
+    for client, expected in ((alice, score), (bob, r"0(\.0+)?")):
+        page = _read_feedback(client)
         text = _visible_text(page)
         heading = rf"{ASSIGNMENT}\s*\(Score:\s*{expected}\s*/\s*{score}\)"
-        assert re.search(heading, text), f"{student.name}'s feedback: {text[:3000]}"
+        assert re.search(heading, text), f"{client.name}'s feedback: {text[:3000]}"
         assert "HIDDEN TESTS" not in text
         # Formulas are typeset by MathJax from the student's server, not from a CDN.
         assert "static/mathjax/es5/tex-chtml.js" in page and "cdnjs" not in page
@@ -760,7 +1073,7 @@ def test_semester_round_trip(system_hub):
             for frame in re.finditer(r"^\s*(?:-*>)?\s*\d+\s+(.+)$", errors, flags=re.M)
         ]
         leaked = [line for line in hidden if line in _squash(code) or line in quoted]
-        assert not leaked, f"{student.name}'s feedback shows hidden tests: {leaked[:3]}"
+        assert not leaked, f"{client.name}'s feedback shows hidden tests: {leaked[:3]}"
     # alice passed every test: nothing of the hidden tests appears anywhere in hers.
     text = _visible_text(_read_feedback(alice))
     leaked = [line for line in hidden if line in _squash(text)]

@@ -5,12 +5,14 @@ form and opens the formgrader as the hub's home page links it. It must land in J
 the formgrader in a tab (the browser would refuse to show it there if the formgrader's server
 kept JupyterHub's ``frame-ancestors 'none'``), without the "Jupyter news" question, and the
 formgrader's *Preview* link must open the student version in JupyterLab's file browser
-(outside Lab, nbgrader links it to ``/tree/...``, a 404 on a hub). A feedback page, shown by
+(outside Lab, nbgrader links it to ``/tree/...`` at the site's root, which the hub sends on to
+the formgrader's Lab, and students to a 404). A feedback page, shown by
 the server, typesets its formulas with that server's MathJax and asks nothing of the network.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import subprocess
@@ -88,6 +90,7 @@ def test_formgrader_in_lab(trial_hub, browser):  # noqa: F811  (the fixture)
     preview = formgrader.locator("td.preview a").first
     preview.wait_for(timeout=LOAD_TIMEOUT_MS)
     assert not refused, refused
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     # Preview opens the released student version in Lab's file browser.
     preview.click()
@@ -96,6 +99,27 @@ def test_formgrader_in_lab(trial_hub, browser):  # noqa: F811  (the fixture)
     breadcrumbs = page.locator(".jp-BreadCrumbs").first.inner_text()
     assert ASSIGNMENT in breadcrumbs, breadcrumbs
     assert page.get_by_text("official Jupyter news").count() == 0
+
+    # The formgrader page on its own (the top frame, not Lab): nbgrader links the assignment's
+    # name to /tree/... at the site's root, which the hub sends on to the formgrader's Lab.
+    page.goto(f"{url}/services/formgrader/formgrader/manage_assignments")
+    name = page.locator("td.name a", has_text=ASSIGNMENT)
+    href = name.get_attribute("href", timeout=LOAD_TIMEOUT_MS)
+    assert href.startswith("/tree/") and href.endswith(f"/{ASSIGNMENT}"), href
+    with page.expect_popup() as opened:
+        name.click()
+    lab = opened.value
+    # (Lab may move a second window to a workspace of its own: .../lab/workspaces/auto-x/tree/...)
+    in_lab = re.compile(rf"/services/formgrader/lab/(workspaces/[^/]+/)?tree/(.+/)?{ASSIGNMENT}$")
+    lab.wait_for_url(in_lab, wait_until="commit")
+    listed = lab.locator(".jp-DirListing-itemText", has_text=NOTEBOOK)
+    listed.first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    assert ASSIGNMENT in lab.locator(".jp-BreadCrumbs").first.inner_text()
+    lab.screenshot(path=str(ARTIFACTS / "formgrader-link-in-lab.png"))
+    lab.close()
+    # A student who follows such a link gets the hub's 404, as before.
+    student = HubClient(url, "student", password)
+    assert student.session.get(f"{url}{href}", timeout=30).status_code == 404
 
     # A feedback page typesets its formulas with MathJax from the server that shows it.
     (course_dir / "feedback-check").mkdir()
@@ -107,7 +131,6 @@ def test_formgrader_in_lab(trial_hub, browser):  # noqa: F811  (the fixture)
     assert any(r.endswith("/services/formgrader/static/mathjax/es5/tex-chtml.js") for r in requests)
     assert all(r.startswith(url) for r in requests), requests
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "formgrader-in-lab.png"))
     page.close()
 
