@@ -1,41 +1,120 @@
 """a08_autoencoders: requirements, mutants and correct alternatives (see tests/mutants/__init__.py).
 
-Every submission trains four models (about a minute on 2 cores), so the suite is four
-submissions: three rounds (one mutant and two alternatives per solution cell) and one mutant
-alone. A mutant of build_autoencoder that changes training reaches the anomaly detector, which
-is built with it: in a round it would hide what the detector's variant does, so it is ALONE.
+The functions whose tests need no training are fine-grained: one requirement per sentence of
+the notebook that states one, each with a mutant, graded in the unit notebook (``UNIT``: the
+setup cell, the five solution cells and their structure and value tests, no training cell).
+build_autoencoder: its input size, the ReLU code (a sigmoid code is >= 0 too, so the hidden
+test looks for ReLU's exact zeros), the sigmoid output, the encoder on the autoencoder's own
+code layer, the loss (binary cross-entropy or MSE) and the Adam optimizer.
+build_linear_autoencoder: its sizes, no activations (neither a sigmoid output nor Part 1's ReLU
+code), the MSE loss and Adam. add_noise: the stated draw, noise for every pixel, noise_factor
+as the standard deviation, float32, any shape, and the message of the ValueError.
+build_denoising_autoencoder: its input size and the sigmoid output. reconstruction_errors: the
+mean of the squares, one number per sample, images as well as rows, and the ValueError naming
+both shapes. Some sentences have no mutant here, to keep the unit rounds at six (a unit
+submission costs 10-25 s, most of it starting TensorFlow and loading Fashion-MNIST): that
+build_autoencoder returns the models in the order (autoencoder, encoder, decoder) and that the
+decoder has its own code input (both shown by the visible structure test's shapes), and that
+add_noise rejects a negative or non-numeric noise_factor (the message mutant fails both
+checks).
+
+Every whole-notebook submission trains four models (about a minute on 2 cores), so the whole
+notebook keeps the suite's first, coarse variants: three rounds (one mutant and two
+alternatives per solution cell, training with them) and one mutant alone. A mutant of
+build_autoencoder that changes training reaches the anomaly detector, which is built with it:
+in a round it would hide what the detector's variant does, so it is ALONE.
+
+In all: 27 requirements, 31 mutants (24 of them unit), 15 alternatives (3 unit); 4
+whole-notebook and 6 unit submissions (and the reference's unit submission), graded in
+4.3 minutes on 2 cores on 2026-12-07 (other work running beside it, load about 4; the
+unit submissions took 12-16 s each): every submission
+lost exactly its mutants' tests, every alternative got full marks.
 """
 
 from mutants import Alternative, Mutant, Requirement
 
+AE_STRUCTURE = ("build_autoencoder_structure", "build_autoencoder_hidden")
+AE_HIDDEN = ("build_autoencoder_hidden",)
+LINEAR_STRUCTURE = ("build_linear_autoencoder_structure",)
+NOISE_TESTS = ("add_noise_values", "add_noise_hidden")
+NOISE_HIDDEN = ("add_noise_hidden",)
+DENOISER_STRUCTURE = ("build_denoising_autoencoder_structure",)
+ERRORS_TESTS = ("reconstruction_errors_values", "reconstruction_errors_hidden")
+ERRORS_HIDDEN = ("reconstruction_errors_hidden",)
+
 REQUIREMENTS = {
     # build_autoencoder
+    "ae-sizes": Requirement("Write `build_autoencoder(input_dim=784, encoding_dim=32)`", AE_HIDDEN),
+    "ae-relu-code": Requirement('`Dense(encoding_dim, activation="relu")` (the code)', AE_HIDDEN),
+    "ae-sigmoid-output": Requirement(
+        '`Dense(input_dim, activation="sigmoid")` (the reconstruction, in $[0, 1]$ like the '
+        "pixels)",
+        AE_HIDDEN,
+    ),
+    "ae-encoder": Requirement(
+        "`encoder`: a `keras.Model` from the same input to the code", AE_HIDDEN
+    ),
     "ae-decoder": Requirement(
         "so that the decoder **shares** the layer (and its weights) with the autoencoder",
-        ("build_autoencoder_structure", "build_autoencoder_hidden"),
+        AE_STRUCTURE,
     ),
     "ae-compiled": Requirement(
         "Compile the autoencoder before returning it",
         ("build_autoencoder_structure", "build_autoencoder_trained"),
     ),
+    "ae-loss": Requirement('with `loss="binary_crossentropy"` (or `"mse"`)', AE_HIDDEN),
+    "ae-adam": Requirement(
+        'with `loss="binary_crossentropy"` (or `"mse"`) and an Adam optimizer', AE_HIDDEN
+    ),
     # build_linear_autoencoder
+    "linear-layers": Requirement(
+        "two `Dense` layers, `input_dim → encoding_dim → input_dim`", LINEAR_STRUCTURE
+    ),
+    "linear-no-activation": Requirement(
+        "**without activation functions** (and no sigmoid at the output)", LINEAR_STRUCTURE
+    ),
     "linear-compiled": Requirement(
         'compiled with `loss="mse"`',
         ("build_linear_autoencoder_structure", "build_linear_autoencoder_pca"),
     ),
+    "linear-adam": Requirement("Give it an Adam optimizer", LINEAR_STRUCTURE),
     # add_noise
-    "noise-clip": Requirement(
-        "clip to $[0, 1]$ with `np.clip`", ("add_noise_values", "add_noise_hidden")
+    "noise-rng": Requirement(
+        "draw $\\varepsilon$ with `rng = np.random.default_rng(random_state)` and "
+        "`rng.standard_normal(x.shape)` (the tests compare with exactly this)",
+        NOISE_TESTS,
+    ),
+    "noise-every-pixel": Requirement("independently for every pixel", NOISE_HIDDEN),
+    "noise-std": Requirement("Add Gaussian noise of standard deviation noise_factor", NOISE_HIDDEN),
+    "noise-clip": Requirement("clip to $[0, 1]$ with `np.clip`", NOISE_TESTS),
+    "noise-float32": Requirement("return a `float32` array", ("add_noise_values",)),
+    "noise-any-shape": Requirement(
+        "of the same shape as `x` (any shape: flat rows or images)", NOISE_HIDDEN
+    ),
+    "noise-value-error": Requirement(
+        "raise a `ValueError` whose message contains `noise_factor=` and the received value if "
+        "`noise_factor` is not a number $\\ge 0$",
+        NOISE_HIDDEN,
     ),
     # build_denoising_autoencoder
     "denoiser-compiled": Requirement(
         "returning a compiled Keras model",
         ("build_denoising_autoencoder_structure", "build_denoising_autoencoder_psnr"),
     ),
+    "denoiser-shape": Requirement("`(None, input_dim) → (None, input_dim)`", DENOISER_STRUCTURE),
+    "denoiser-sigmoid": Requirement(
+        "with outputs in $[0, 1]$ (a sigmoid output layer)", DENOISER_STRUCTURE
+    ),
     # reconstruction_errors
-    "errors-mean": Requirement(
-        "the **mean squared error of every sample**",
-        ("reconstruction_errors_values", "reconstruction_errors_hidden"),
+    "errors-mean": Requirement("the **mean squared error of every sample**", ERRORS_TESTS),
+    "errors-per-sample": Requirement("an array of shape `(n_samples,)`", ERRORS_TESTS),
+    "errors-images": Requirement(
+        "It must work for flat rows `(n, 784)` and for images `(n, 28, 28, 1)`.", ERRORS_HIDDEN
+    ),
+    "errors-value-error": Requirement(
+        "If the model's output does not have the shape of `X`, raise a `ValueError` that names "
+        "both shapes.",
+        ERRORS_HIDDEN,
     ),
     # train_anomaly_detector
     "detector-normal-only": Requirement(
@@ -62,6 +141,7 @@ MUTANTS = {
         patch=[("    autoencoder.compile(\n", "    dict(\n")],
         fails=(
             "build_autoencoder_structure",
+            "build_autoencoder_hidden",  # its compile settings cannot be read
             "build_autoencoder_trained",
             "train_anomaly_detector_validation",
             "train_anomaly_detector_hidden",
@@ -109,6 +189,205 @@ MUTANTS = {
         patch=[("autoencoder.fit(normal, normal,", "autoencoder.fit(x, x,")],
     ),
 }
+
+# Graded in the unit notebook (UNIT): the structure and value tests, no training.
+MUTANTS.update(
+    {
+        # build_autoencoder
+        "ae-input-784": Mutant(
+            "build_autoencoder",
+            "ae-sizes",
+            patch=[
+                ("inputs = keras.Input(shape=(input_dim,))", "inputs = keras.Input(shape=(784,))")
+            ],
+        ),
+        "ae-sigmoid-code": Mutant(
+            "build_autoencoder",
+            "ae-relu-code",
+            patch=[('(encoding_dim, activation="relu")', '(encoding_dim, activation="sigmoid")')],
+            why="a sigmoid code is >= 0 too: only ReLU's exact zeros tell them apart",
+        ),
+        "ae-relu-output": Mutant(
+            "build_autoencoder",
+            "ae-sigmoid-output",
+            patch=[('(input_dim, activation="sigmoid")', '(input_dim, activation="relu")')],
+        ),
+        "ae-encoder-own-layer": Mutant(
+            "build_autoencoder",
+            "ae-encoder",
+            patch=[
+                (
+                    'encoder = keras.Model(inputs, code, name="encoder")',
+                    "encoder = keras.Model(\n"
+                    '        inputs, keras.layers.Dense(encoding_dim, activation="relu")(inputs)\n'
+                    "    )",
+                )
+            ],
+            why="an encoder with a code layer of its own, not the autoencoder's",
+        ),
+        "ae-loss-mae": Mutant(
+            "build_autoencoder",
+            "ae-loss",
+            patch=[('loss="binary_crossentropy"', 'loss="mae"')],
+        ),
+        "ae-rmsprop": Mutant(
+            "build_autoencoder",
+            "ae-adam",
+            patch=[("keras.optimizers.Adam(", "keras.optimizers.RMSprop(")],
+        ),
+        # build_linear_autoencoder
+        "linear-code-32": Mutant(
+            "build_linear_autoencoder",
+            "linear-layers",
+            patch=[("keras.layers.Dense(encoding_dim)", "keras.layers.Dense(32)")],
+        ),
+        "linear-sigmoid-output": Mutant(
+            "build_linear_autoencoder",
+            "linear-no-activation",
+            patch=[
+                (
+                    "keras.layers.Dense(input_dim)(code)",
+                    'keras.layers.Dense(input_dim, activation="sigmoid")(code)',
+                )
+            ],
+        ),
+        "linear-relu-code": Mutant(
+            "build_linear_autoencoder",
+            "linear-no-activation",
+            patch=[
+                (
+                    "keras.layers.Dense(encoding_dim)(inputs)",
+                    'keras.layers.Dense(encoding_dim, activation="relu")(inputs)',
+                )
+            ],
+            why="Part 1's ReLU code copied",
+        ),
+        "linear-bce": Mutant(
+            "build_linear_autoencoder",
+            "linear-compiled",
+            patch=[('3e-3), loss="mse")', '3e-3), loss="binary_crossentropy")')],
+            fails=LINEAR_STRUCTURE,
+            why="the unit notebook does not train: the structure test reads the loss",
+        ),
+        "linear-sgd": Mutant(
+            "build_linear_autoencoder",
+            "linear-adam",
+            patch=[("keras.optimizers.Adam(", "keras.optimizers.SGD(")],
+        ),
+        # add_noise
+        "noise-legacy-random": Mutant(
+            "add_noise",
+            "noise-rng",
+            patch=[
+                (
+                    "rng = np.random.default_rng(random_state)\n"
+                    "    noisy = x + noise_factor * rng.standard_normal(x.shape)",
+                    "np.random.seed(random_state)\n"
+                    "    noisy = x + noise_factor * np.random.randn(*x.shape)",
+                )
+            ],
+            fails=NOISE_HIDDEN,
+            why="np.random.seed and randn: reproducible, but not the stated draw",
+        ),
+        "noise-one-draw-per-image": Mutant(
+            "add_noise",
+            "noise-every-pixel",
+            patch=[("rng.standard_normal(x.shape)", "rng.standard_normal(x.shape[1:])")],
+            why="one noise image broadcast to every image",
+        ),
+        "noise-variance": Mutant(
+            "add_noise",
+            "noise-std",
+            patch=[("noise_factor * rng", "noise_factor**2 * rng")],
+            why="noise_factor read as the variance",
+        ),
+        "noise-float64": Mutant(
+            "add_noise",
+            "noise-float32",
+            patch=[
+                (
+                    "return np.clip(noisy, 0.0, 1.0).astype(np.float32)",
+                    "return np.clip(noisy, 0.0, 1.0)",
+                )
+            ],
+        ),
+        "noise-flat-rows": Mutant(
+            "add_noise",
+            "noise-any-shape",
+            patch=[
+                (
+                    "x = np.asarray(x, dtype=np.float32)",
+                    "x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)",
+                )
+            ],
+        ),
+        "noise-message-no-value": Mutant(
+            "add_noise",
+            "noise-value-error",
+            patch=[
+                (
+                    'f"noise_factor must be a number >= 0. Received: noise_factor={noise_factor!r}."',
+                    '"noise_factor must be a number >= 0"',
+                )
+            ],
+        ),
+        # build_denoising_autoencoder
+        "denoiser-input-784": Mutant(
+            "build_denoising_autoencoder",
+            "denoiser-shape",
+            patch=[
+                ("inputs = keras.Input(shape=(input_dim,))", "inputs = keras.Input(shape=(784,))")
+            ],
+        ),
+        "denoiser-relu-output": Mutant(
+            "build_denoising_autoencoder",
+            "denoiser-sigmoid",
+            patch=[('(input_dim, activation="sigmoid")', '(input_dim, activation="relu")')],
+        ),
+        # reconstruction_errors
+        "errors-axis-1": Mutant(
+            "reconstruction_errors",
+            "errors-images",
+            patch=[("axis=tuple(range(1, X.ndim))", "axis=1")],
+        ),
+        "errors-one-number": Mutant(
+            "reconstruction_errors",
+            "errors-per-sample",
+            patch=[(", axis=tuple(range(1, X.ndim))", "")],
+            why="the mean over the whole batch",
+        ),
+        "errors-absolute": Mutant(
+            "reconstruction_errors",
+            "errors-mean",
+            patch=[("np.mean((reconstructions - X) ** 2,", "np.mean(np.abs(reconstructions - X),")],
+        ),
+        "errors-shape-unchecked": Mutant(
+            "reconstruction_errors",
+            "errors-value-error",
+            patch=[
+                (
+                    "    if reconstructions.shape != X.shape:\n"
+                    "        raise ValueError(\n"
+                    '            "The model\'s output must have the shape of X. "\n'
+                    '            f"Received: X.shape={X.shape}, output shape={reconstructions.shape}."\n'
+                    "        )\n",
+                    "",
+                )
+            ],
+            why="NumPy's broadcasting error names the shapes as (3,2) (3,6), not as the tuples",
+        ),
+        "errors-message-one-shape": Mutant(
+            "reconstruction_errors",
+            "errors-value-error",
+            patch=[
+                (
+                    'f"Received: X.shape={X.shape}, output shape={reconstructions.shape}."',
+                    'f"Received: output shape={reconstructions.shape}."',
+                )
+            ],
+        ),
+    }
+)
 
 ALONE = ("ae-not-compiled",)
 
@@ -314,3 +593,87 @@ ALTERNATIVES = {
         why="a random quarter of the normal rows held out as validation data",
     ),
 }
+
+# Graded in the unit notebook (UNIT): they prove the structure and value tests fair.
+ALTERNATIVES.update(
+    {
+        "linear-activation-none": Alternative(
+            "build_linear_autoencoder",
+            source=(
+                "def build_linear_autoencoder(input_dim=784, encoding_dim=32):\n"
+                "    model = keras.Sequential()\n"
+                "    model.add(keras.Input(shape=(input_dim,)))\n"
+                "    model.add(keras.layers.Dense(encoding_dim, activation=None))\n"
+                "    model.add(keras.layers.Dense(input_dim, activation=None))\n"
+                '    model.compile(optimizer=keras.optimizers.Adam(5e-3), loss="mean_squared_error")\n'
+                "    return model\n"
+            ),
+            why="a Sequential built with add, activation=None spelled out",
+        ),
+        "denoiser-activation-layer": Alternative(
+            "build_denoising_autoencoder",
+            source=(
+                "def build_denoising_autoencoder(input_dim=784):\n"
+                "    inputs = keras.Input(shape=(input_dim,))\n"
+                '    hidden = keras.layers.Dense(256, activation="relu")(inputs)\n'
+                '    outputs = keras.layers.Activation("sigmoid")(keras.layers.Dense(input_dim)(hidden))\n'
+                "    model = keras.Model(inputs, outputs)\n"
+                '    model.compile(optimizer="adam", loss="mse")\n'
+                "    return model\n"
+            ),
+            why="the sigmoid as an Activation layer of its own",
+        ),
+        "errors-sklearn": Alternative(
+            "reconstruction_errors",
+            source=(
+                "def reconstruction_errors(model, X):\n"
+                "    from sklearn.metrics import mean_squared_error\n"
+                "\n"
+                '    X = np.asarray(X, dtype="float32")\n'
+                "    output = model.predict(X, verbose=0)\n"
+                "    if np.shape(output) != X.shape:\n"
+                '        raise ValueError(f"output shape {np.shape(output)} is not X.shape {X.shape}")\n'
+                "    n = len(X)\n"
+                "    return mean_squared_error(\n"
+                '        X.reshape(n, -1).T, np.reshape(output, (n, -1)).T, multioutput="raw_values"\n'
+                "    )\n"
+            ),
+            why="scikit-learn's mean_squared_error, one output per sample",
+        ),
+    }
+)
+
+UNIT_CELLS = (
+    "build_autoencoder",
+    "build_linear_autoencoder",
+    "add_noise",
+    "build_denoising_autoencoder",
+    "reconstruction_errors",
+)
+WHOLE = {
+    # the suite's first, coarse variants stay in the whole notebook, where they train
+    "ae-decoder-new-layer",
+    "ae-not-compiled",
+    "linear-not-compiled",
+    "noise-no-clip",
+    "denoiser-not-compiled",
+    "errors-sum",
+    "detector-fit-all-rows",
+    "ae-layer-objects",
+    "ae-sequential",
+    "linear-sequential",
+    "linear-explicit",
+    "noise-normal",
+    "noise-flat-draw",
+    "denoiser-sequential",
+    "denoiser-deeper-mse",
+    "errors-reshape",
+    "errors-loop",
+    "detector-no-validation",
+    "detector-random-holdout",
+}
+UNIT = tuple(
+    key
+    for key, variant in {**MUTANTS, **ALTERNATIVES}.items()
+    if variant.cell in UNIT_CELLS and key not in WHOLE
+)
