@@ -1,29 +1,68 @@
 """a04_cnn: requirements, mutants and correct alternatives (see tests/mutants/__init__.py).
 
-A training assignment: every submission trains a CNN (about a minute on 2 cores), so the
-suite keeps to 4 submissions: 2 mutants and 2 alternatives of each graded function, and the
-training cell's mutants ride along with the build_cnn mutants (whose effect stays in
-build_cnn_hidden: the trained model keeps its layer names, parameters and accuracy).
+A training assignment: every whole-notebook submission trains a CNN (about a minute on 2
+cores), so the whole notebook keeps its 4 rounds, set by the training cell's 3 mutants and 1
+alternative; 2 mutants and the 2 alternatives of each graded function ride along with them.
+
+build_cnn, feature_map_model and activation_maximization need no training (feature maps and
+activation maximisation use the course's pre-trained reference CNN), so their other mutants
+are graded in the unit notebook (``UNIT``): one requirement per sentence of the notebook that
+states one (a row of build_cnn's layer table, the input, the optimizer, the loss; Sequential
+or Functional models, model.inputs[0], shared layers, tuples, unknown names; the 4-D layer,
+integer filter_index and steps, the normalised gradient, the climb, the clip, the shape, the
+same image for the same random_state). A unit submission costs about as much as the tests of
+a whole one (the reference CNN travels to the student process with every call), so the unit
+rounds are kept to 8, and some sentences that the tests do check have no mutant here: the
+signature's defaults, the pool2 and flatten rows, ``metrics=["accuracy"]``, the start
+``0.5 + 0.1 * noise`` of ``default_rng(random_state)``, ``training=False`` and the mean of the
+one channel (each would need a unit round of its own).
+build_cnn's conv2 mutant shows in feature_map_model's hidden test (it reads a build_cnn
+model's conv2 maps), so it shares its round with maps-model-input, which fails the visible
+feature_map_model test too.
+
+In all: 28 requirements, 31 mutants (22 in the unit notebook), 7 alternatives; 4 whole-notebook
+and 8 unit submissions (and the reference's unit submission), graded in 6.8 minutes on 2
+cores on 2026-12-07 with other gradings running beside it (the whole-notebook rounds took
+55-83 s each, the unit ones 19-66 s): every submission lost exactly its mutants' tests,
+every alternative got full marks.
 """
 
 from mutants import Alternative, Mutant, Requirement
 
+D, H = "build_cnn_default", "build_cnn_hidden"
+S, F = "feature_map_model_shapes", "feature_map_model_hidden"
+AB, AH = "activation_maximization_basic", "activation_maximization_hidden"
+B = "activation_maximization_bad_input"
 MODEL_TESTS = ("model_trained", "model_test_accuracy")
 
 REQUIREMENTS = {
     # build_cnn
-    "cnn-layers": Requirement(
-        "It returns a **compiled** `keras.Sequential` model with exactly these layers, in this"
-        " order, with these names",
-        ("build_cnn_default", "build_cnn_hidden"),
+    "cnn-sequential-compiled": Requirement(
+        "It returns a **compiled** `keras.Sequential` model", (D, H)
     ),
-    "cnn-compile": Requirement(
-        "Compile it with `keras.optimizers.Adam(learning_rate=1e-3)`,"
-        ' `loss="sparse_categorical_crossentropy"`',
-        ("build_cnn_hidden",),
+    "cnn-layers": Requirement("with exactly these layers, in this order, with these names", (D, H)),
+    "cnn-conv1": Requirement(
+        '`conv1` | `Conv2D` with `num_filters` filters of 3 × 3, `padding="same"`, ReLU', (D, H)
+    ),
+    "cnn-pool1": Requirement("`pool1` | `MaxPooling2D` 2 × 2", (D, H)),
+    "cnn-conv2": Requirement("`conv2` | `Conv2D` with `2 * num_filters` filters of 3 × 3", (D, H)),
+    "cnn-dropout": Requirement("`dropout` | `Dropout` with rate `dropout_rate`", (H,)),
+    "cnn-predictions": Requirement(
+        "`predictions` | `Dense` with `num_classes` units and softmax", (H,)
+    ),
+    "cnn-input": Requirement("Start it with `keras.Input(shape=input_shape)`", (H,)),
+    "cnn-optimizer": Requirement(
+        "Compile it with `keras.optimizers.Adam(learning_rate=1e-3)`", (H,)
+    ),
+    "cnn-loss": Requirement(
+        '`loss="sparse_categorical_crossentropy"` (the labels are integers 0–9, not one-hot'
+        " vectors)",
+        (H,),
     ),
     # the trained model
-    "model-made-by-build-cnn": Requirement("Train a model made by your `build_cnn`", MODEL_TESTS),
+    "model-made-by-build-cnn": Requirement(
+        "Train a model made by your `build_cnn`", ("model_trained",)
+    ),
     "model-threshold": Requirement(
         "the trained model must classify **at least 80 %** of the held-out images correctly",
         MODEL_TESTS,
@@ -33,51 +72,146 @@ REQUIREMENTS = {
         ("model_trained",),
     ),
     # feature_map_model
+    "maps-sequential-or-functional": Requirement(
+        "`model` is a built Keras model (Sequential or Functional)", (F,)
+    ),
+    "maps-model-inputs": Requirement(
+        "Use `model.inputs[0]`, the model's one input tensor.", (S, F)
+    ),
+    "maps-shared": Requirement(
+        "The new model shares the layers, and so the trained weights, of the original; nothing"
+        " is copied or retrained.",
+        (S,),
+    ),
     "maps-in-order": Requirement(
         "whose outputs are the outputs of those layers (`model.get_layer(name).output`), **in the"
         " order of `layer_names`**",
-        ("feature_map_model_shapes", "feature_map_model_hidden"),
+        (S, F),
     ),
     "maps-bad-names": Requirement(
         "raise a `ValueError` naming the received value when `layer_names` is not a non-empty"
         " list (or tuple) of strings",
-        ("feature_map_model_hidden",),
+        (F,),
     ),
+    "maps-unknown-name": Requirement("or when a name is not a layer of `model`", (F,)),
     # activation_maximization
-    "ascent-steps": Requirement(
-        "Repeat `steps` times: inside a `tf.GradientTape`",
-        ("activation_maximization_basic", "activation_maximization_hidden"),
+    "ascent-layer": Requirement(
+        "`layer_name` must name a layer of `model` with a 4-D output (batch, height, width,"
+        " channels)",
+        (B,),
+    ),
+    "ascent-filter-index": Requirement(
+        "`filter_index` must be an integer in `[0, channels)`", (B,)
     ),
     "ascent-arguments": Requirement(
         "`steps` a positive integer, `learning_rate` a positive number. Raise a `ValueError`"
         " naming the received value otherwise.",
-        ("activation_maximization_bad_input",),
+        (B,),
     ),
+    "ascent-steps": Requirement("Repeat `steps` times: inside a `tf.GradientTape`", (AB, AH)),
+    "ascent-normalised": Requirement(
+        "divide the gradient by its root mean square plus `1e-8`", (AB, AH)
+    ),
+    "ascent-climb": Requirement(
+        "take the step `x + learning_rate * gradient` (plus: we climb)", (AB, AH)
+    ),
+    "ascent-clip": Requirement("and clip `x` to $[0, 1]$ again", (AB,)),
+    "ascent-return": Requirement(
+        "Return the image as a NumPy array of shape `(height, width, channels)`, values in"
+        " $[0, 1]$.",
+        (AB, AH),
+    ),
+    "ascent-repeatable": Requirement("The same `random_state` must give the same image.", (AH,)),
 }
 
 MUTANTS = {
-    # build_cnn: the effect of these two stays in build_cnn's hidden test
+    # build_cnn, graded with the whole notebook (training does not notice them)
     "cnn-average-pooling": Mutant(
         "build_cnn",
-        "cnn-layers",
+        "cnn-pool1",
         patch=[
-            (
-                'layers.MaxPooling2D(2, name="pool1")',
-                'layers.AveragePooling2D(2, name="pool1")',
-            )
+            ('layers.MaxPooling2D(2, name="pool1")', 'layers.AveragePooling2D(2, name="pool1")')
         ],
-        fails=("build_cnn_hidden",),
+        fails=(H,),
         why="same shapes and parameters: only the class of pool1 shows it",
     ),
     "cnn-rmsprop": Mutant(
         "build_cnn",
-        "cnn-compile",
+        "cnn-optimizer",
         patch=[
             (
                 "optimizer=keras.optimizers.Adam(learning_rate=1e-3)",
                 "optimizer=keras.optimizers.RMSprop(learning_rate=1e-3)",
             )
         ],
+    ),
+    # build_cnn, graded in the unit notebook (conv2's mutant in the round of maps-model-input,
+    # which fails the visible feature_map_model test too)
+    "cnn-not-compiled": Mutant(
+        "build_cnn",
+        "cnn-sequential-compiled",
+        patch=[
+            (
+                "    model.compile(\n"
+                "        optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n"
+                '        loss="sparse_categorical_crossentropy",\n'
+                '        metrics=["accuracy"],\n'
+                "    )\n",
+                "",
+            )
+        ],
+    ),
+    "cnn-flatten-unnamed": Mutant(
+        "build_cnn",
+        "cnn-layers",
+        patch=[('layers.Flatten(name="flatten")', "layers.Flatten()")],
+        why="Keras names it flatten_1, flatten_2...: the student process has made a Flatten before",
+    ),
+    "cnn-conv2-same-filters": Mutant(
+        "build_cnn",
+        "cnn-conv2",
+        patch=[("layers.Conv2D(2 * num_filters, 3,", "layers.Conv2D(num_filters, 3,")],
+        fails=(D, H, F),
+        why="feature_map_model's hidden test reads conv2's maps of a build_cnn model",
+    ),
+    "cnn-fixed-dropout": Mutant(
+        "build_cnn",
+        "cnn-dropout",
+        patch=[
+            ('layers.Dropout(dropout_rate, name="dropout")', 'layers.Dropout(0.25, name="dropout")')
+        ],
+    ),
+    "cnn-conv1-linear": Mutant(
+        "build_cnn",
+        "cnn-conv1",
+        patch=[
+            (
+                'layers.Conv2D(num_filters, 3, padding="same", activation="relu", name="conv1")',
+                'layers.Conv2D(num_filters, 3, padding="same", name="conv1")',
+            )
+        ],
+        fails=(H,),
+    ),
+    "cnn-no-softmax": Mutant(
+        "build_cnn",
+        "cnn-predictions",
+        patch=[
+            (
+                'layers.Dense(num_classes, activation="softmax", name="predictions")',
+                'layers.Dense(num_classes, name="predictions")',
+            )
+        ],
+    ),
+    "cnn-fixed-input": Mutant(
+        "build_cnn",
+        "cnn-input",
+        patch=[("keras.Input(shape=input_shape),", "keras.Input(shape=(28, 28, 1)),")],
+    ),
+    "cnn-categorical-loss": Mutant(
+        "build_cnn",
+        "cnn-loss",
+        patch=[('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')],
+        why="integer labels against 10 probabilities: evaluate raises",
     ),
     # train_model
     "model-by-hand": Mutant(
@@ -100,6 +234,7 @@ MUTANTS = {
                 'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])\n',
             )
         ],
+        why="its layers are not named as build_cnn names them",
     ),
     "model-one-short-epoch": Mutant(
         "train_model",
@@ -111,7 +246,7 @@ MUTANTS = {
         "model-validation-history",
         patch=[("    validation_data=(x_val, y_val),\n", "")],
     ),
-    # feature_map_model
+    # feature_map_model, graded with the whole notebook
     "maps-model-order": Mutant(
         "feature_map_model",
         "maps-in-order",
@@ -121,7 +256,7 @@ MUTANTS = {
                 "outputs = [layer.output for layer in model.layers if layer.name in layer_names]",
             )
         ],
-        fails=("feature_map_model_hidden",),
+        fails=(F,),
         why="the visible test asks for relu1 and relu4, already in the model's order",
     ),
     "maps-no-type-check": Mutant(
@@ -135,18 +270,139 @@ MUTANTS = {
         ],
         why="a string is taken letter by letter: the error names 'f', not 'features'",
     ),
-    # activation_maximization
+    # feature_map_model, graded in the unit notebook
+    "maps-sequential-chain": Mutant(
+        "feature_map_model",
+        "maps-sequential-or-functional",
+        patch=[
+            (
+                "    outputs = [model.get_layer(name).output for name in layer_names]\n"
+                "    return keras.Model(inputs=model.inputs[0], outputs=outputs)\n",
+                "    x = inputs = keras.Input(shape=model.input_shape[1:])\n"
+                "    found = {}\n"
+                "    for layer in model.layers:\n"
+                "        x = found[layer.name] = layer(x)\n"
+                "    return keras.Model(inputs, [found[name] for name in layer_names])\n",
+            )
+        ],
+        why="calls the same layers one after the other: right for a Sequential model only",
+    ),
+    "maps-layer-inputs": Mutant(
+        "feature_map_model",
+        "maps-in-order",
+        patch=[("model.get_layer(name).output for", "model.get_layer(name).input for")],
+        fails=(F,),
+        why="relu1's and relu4's inputs have their outputs' shapes: only the values show it",
+    ),
+    "maps-model-input": Mutant(
+        "feature_map_model",
+        "maps-model-inputs",
+        patch=[("keras.Model(inputs=model.inputs[0],", "keras.Model(inputs=model.input,")],
+        why="a Sequential model that was never called has no model.input",
+    ),
+    "maps-cloned": Mutant(
+        "feature_map_model",
+        "maps-shared",
+        patch=[
+            (
+                "    outputs = [model.get_layer(name).output for name in layer_names]\n",
+                "    model_copy = keras.models.clone_model(model)\n"
+                "    model_copy.set_weights(model.get_weights())\n"
+                "    model = model_copy\n"
+                "    outputs = [model.get_layer(name).output for name in layer_names]\n",
+            )
+        ],
+        why="the same weights and maps, in a copy of the layers",
+    ),
+    "maps-lists-only": Mutant(
+        "feature_map_model",
+        "maps-bad-names",
+        patch=[("not isinstance(layer_names, list | tuple)", "not isinstance(layer_names, list)")],
+    ),
+    "maps-key-error": Mutant(
+        "feature_map_model",
+        "maps-unknown-name",
+        patch=[
+            (
+                "    known = [layer.name for layer in model.layers]\n"
+                "    for name in layer_names:\n"
+                "        if name not in known:\n"
+                "            raise ValueError(\n"
+                "                f\"The model has no layer named {name!r}. Its layers are: {', '.join(known)}.\"\n"
+                "            )\n"
+                "    outputs = [model.get_layer(name).output for name in layer_names]\n",
+                "    by_name = {layer.name: layer for layer in model.layers}\n"
+                "    outputs = [by_name[name].output for name in layer_names]\n",
+            )
+        ],
+        why="an unknown name raises a KeyError, not a ValueError",
+    ),
+    # activation_maximization, graded with the whole notebook
     "ascent-one-step-short": Mutant(
         "activation_maximization",
         "ascent-steps",
         patch=[("for _ in range(steps):", "for _ in range(steps - 1):")],
-        fails=("activation_maximization_hidden",),
+        fails=(AH,),
         why="99 steps climb almost as high as 100: only the exact one-step image shows it",
     ),
     "ascent-any-learning-rate": Mutant(
         "activation_maximization",
         "ascent-arguments",
         patch=[("        or not learning_rate > 0\n", "")],
+    ),
+    # activation_maximization, graded in the unit notebook
+    "ascent-no-4d-check": Mutant(
+        "activation_maximization",
+        "ascent-layer",
+        patch=[("    if len(output.shape) != 4:\n", "    if len(output.shape) < 2:\n")],
+        why="the dense layer's (1, 256) output has a last axis too: the ascent runs",
+    ),
+    "ascent-filter-index-float": Mutant(
+        "activation_maximization",
+        "ascent-filter-index",
+        patch=[("        or not isinstance(filter_index, int | np.integer)\n", "")],
+        why="filter_index=1.5 reaches the slice, which raises a TypeError",
+    ),
+    "ascent-float-steps": Mutant(
+        "activation_maximization",
+        "ascent-arguments",
+        patch=[("or not isinstance(steps, int | np.integer) or steps < 1", "or steps < 1")],
+        why="steps=2.5 reaches range(), which raises a TypeError",
+    ),
+    "ascent-raw-gradient": Mutant(
+        "activation_maximization",
+        "ascent-normalised",
+        patch=[
+            (
+                "        gradient = gradient / (tf.sqrt(tf.reduce_mean(tf.square(gradient))) + 1e-8)\n",
+                "",
+            )
+        ],
+    ),
+    "ascent-descent": Mutant(
+        "activation_maximization",
+        "ascent-climb",
+        patch=[("x + learning_rate * gradient", "x - learning_rate * gradient")],
+    ),
+    "ascent-no-clip": Mutant(
+        "activation_maximization",
+        "ascent-clip",
+        patch=[
+            (
+                "x.assign(tf.clip_by_value(x + learning_rate * gradient, 0.0, 1.0))",
+                "x.assign(x + learning_rate * gradient)",
+            )
+        ],
+    ),
+    "ascent-batch-axis": Mutant(
+        "activation_maximization",
+        "ascent-return",
+        patch=[("    return x.numpy()[0]\n", "    return x.numpy()\n")],
+    ),
+    "ascent-unseeded": Mutant(
+        "activation_maximization",
+        "ascent-repeatable",
+        patch=[("np.random.default_rng(random_state)", "np.random.default_rng()")],
     ),
 }
 
@@ -328,3 +584,17 @@ ALTERNATIVES = {
         why="reuses feature_map_model; the gradient normalised and the step taken in NumPy",
     ),
 }
+
+
+WHOLE = (
+    "cnn-average-pooling",
+    "cnn-rmsprop",
+    "maps-model-order",
+    "maps-no-type-check",
+    "ascent-one-step-short",
+    "ascent-any-learning-rate",
+    *ALTERNATIVES,
+)
+UNIT = tuple(
+    key for key, variant in MUTANTS.items() if variant.cell != "train_model" and key not in WHOLE
+)
