@@ -1,39 +1,116 @@
 """a05_transfer: requirements, mutants and correct alternatives (see tests/mutants/__init__.py).
 
-Every submission fine-tunes a model and trains two baselines, so the suite is four rounds: two
-mutants and two alternatives per solution cell. The alternatives of the training cell make
-other choices the notebook allows (where to cut, what to freeze, the optimizer, the epochs),
-so that the thresholds are checked to hold for more than the reference's choice.
-A finer suite, 26 mutants for one sentence of the notebook each (the InputLayer of a
-Functional model, negative and past-the-end indices, the head's names, not compiled, ...),
-was graded once on 2026-12-07 (17 submissions, 8.8 minutes): every submission lost exactly its
-mutants' tests and every alternative got full marks.
+Parts 1 and 2 (freeze_layers, build_finetune_model) are fine-grained: one requirement per
+sentence (or clause) of the notebook that states one, each with a mutant: the first n layers
+frozen, the others trainable, the model itself returned, a NumPy integer n, n = len(layers)
+allowed, a ValueError naming the value and the range, no bool, the InputLayer of a Functional
+model; the cut after the named layer, by index, no negative index, freeze_up_to inclusive, the
+later layers unfrozen, not after the cut, Flatten before the head, a softmax head, not compiled,
+shared weights, a bad freeze_up_to index named in a ValueError. Their tests need no training, so
+these mutants are graded in the unit notebook (``UNIT``), a freeze_layers and a
+build_finetune_model mutant per submission; the two cells' alternatives ride along in the
+whole-notebook rounds at no cost (and are used for the training there).
+
+Part 3 fine-tunes a model and trains two baselines in every whole-notebook submission, so it
+keeps two mutants and two alternatives: four rounds of the whole notebook, as before. The
+alternatives of the training cell make other choices the notebook allows (where to cut, what
+to freeze, the optimizer, the epochs), so that the thresholds are checked to hold for more than
+the reference's choice.
+
+In all: 22 requirements, 23 mutants (21 of parts 1 and 2), 7 alternatives; 4 whole-notebook and
+11 unit submissions (and the reference's unit submission), graded in 159 s on 2 cores on
+2026-12-07 (the previous suite, 6 mutants in 4 whole-notebook rounds, took 75 s under the same
+load): every submission lost exactly its mutants' tests, every alternative got full marks.
+
+Each unit submission costs about 12 s (the setup cell and the engine, not the tests), so the
+suite keeps one mutant per requirement of build_finetune_model. These mutants of further
+clauses were graded once on 2026-12-07 (21 unit submissions) and each lost exactly its test,
+build_finetune_model_hidden or _bad_input: freeze_up_to by name only ("in the same two ways"),
+None freezing up to the cut, freeze_up_to == cut_layer rejected, the model not named finetune,
+pretrained.input on a Sequential model, an unknown layer name missing from the message, a bool
+cut_layer accepted, the "comes after" message naming only freeze_up_to, num_classes=0 accepted
+(Keras's own ValueError does not name num_classes), and freeze_layers without an upper bound.
+An unnamed head Dense layer lost build_finetune_model_basic as well (it is called dense).
 """
 
 from mutants import Alternative, Mutant, Requirement
 
+FREEZE_TESTS = ("freeze_layers_basic", "freeze_layers_hidden")
+FREEZE_BAD_INPUT = ("freeze_layers_bad_input",)
+BUILD_TESTS = ("build_finetune_model_basic", "build_finetune_model_hidden")
+BUILD_HIDDEN = ("build_finetune_model_hidden",)
+BUILD_BAD_INPUT = ("build_finetune_model_bad_input",)
 FINETUNED = ("finetuned_validation", "finetuned_held_out")
 
 REQUIREMENTS = {
     # freeze_layers
+    "freeze-first-n": Requirement(
+        "set `trainable = False` on the first `n` layers of `model.layers`", FREEZE_TESTS
+    ),
     "freeze-others-trainable": Requirement(
         "`trainable = True` on all the others (so that calling it again with another `n` undoes"
         " an earlier call)",
-        ("freeze_layers_basic", "freeze_layers_hidden"),
+        FREEZE_TESTS,
     ),
-    "freeze-message": Requirement(
-        "raise a `ValueError` whose message contains the received value (for example `n=-1`) and"
-        " the allowed range otherwise",
-        ("freeze_layers_bad_input",),
+    "freeze-returns-model": Requirement(
+        "return `model` itself (the same object, changed in place)", ("freeze_layers_basic",)
+    ),
+    "freeze-numpy-integer": Requirement(
+        "`n` must be an integer (an `int` or a NumPy integer such as `np.int64(3)`)",
+        ("freeze_layers_hidden",),
+    ),
+    "freeze-range": Requirement("from 0 to `len(model.layers)`", ("freeze_layers_hidden",)),
+    "freeze-value-error": Requirement(
+        "raise a `ValueError` whose message contains the received value (for example `n=-1`)",
+        FREEZE_BAD_INPUT,
+    ),
+    "freeze-message-range": Requirement("and the allowed range otherwise", FREEZE_BAD_INPUT),
+    "freeze-no-bool": Requirement("A `bool` is not an integer here.", FREEZE_BAD_INPUT),
+    "freeze-input-layer": Requirement(
+        "Note that `model.layers` of a Functional model starts with its `InputLayer`, while a"
+        " `Sequential` model does not list one.",
+        ("freeze_layers_hidden",),
     ),
     # build_finetune_model
-    "cut-no-negative": Requirement(
-        "Negative indices are not allowed.", ("build_finetune_model_bad_input",)
+    "cut-last-kept": Requirement(
+        "`cut_layer` names the last layer of `pretrained` to keep, either by its **name** (a"
+        ' `str`, such as `"pool3"`)',
+        BUILD_TESTS,
     ),
+    "cut-by-index": Requirement(
+        "or by its **index** in `pretrained.layers` (an `int` from 0 to"
+        " `len(pretrained.layers) - 1`",
+        BUILD_HIDDEN,
+    ),
+    "cut-no-negative": Requirement("Negative indices are not allowed.", BUILD_BAD_INPUT),
+    "freeze-up-to-inclusive": Requirement(
+        "the layers of `pretrained.layers` from the first up to and including it get"
+        " `trainable = False`",
+        BUILD_HIDDEN,
+    ),
+    "later-trainable": Requirement(
+        "the later ones up to the cut get `trainable = True`", BUILD_HIDDEN
+    ),
+    "not-after-cut": Requirement("It must not come after `cut_layer`.", BUILD_BAD_INPUT),
+    "head-flatten": Requirement(
+        "if the output of the cut layer has more than two axes (feature maps of shape"
+        " `(None, height, width, channels)`), first a"
+        ' `keras.layers.Flatten(name="head_flatten")`',
+        BUILD_TESTS,
+    ),
+    "head-dense": Requirement(
+        'then `keras.layers.Dense(num_classes, activation="softmax", name="head")`', BUILD_TESTS
+    ),
+    "not-compiled": Requirement("**not compiled**", BUILD_HIDDEN),
     "shares-weights": Requirement(
         "The new model **shares** the layers (and so the weights) of `pretrained`: nothing is"
         " copied.",
-        ("build_finetune_model_basic", "build_finetune_model_hidden"),
+        BUILD_TESTS,
+    ),
+    "build-message-value": Requirement(
+        "Raise a `ValueError` whose message contains the received value when `cut_layer` or"
+        " `freeze_up_to` is not a layer name or a valid index",
+        BUILD_BAD_INPUT,
     ),
     # the fine-tuned model
     "finetuned-made-by-builder": Requirement(
@@ -46,8 +123,35 @@ REQUIREMENTS = {
     ),
 }
 
+_FREEZE_CHECK = "    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 0 <= n <= num_layers:\n"
+_LAYER_INDEX_INT = (
+    "        if isinstance(value, int | np.integer) and not isinstance(value, bool):\n"
+    "            if not 0 <= value < len(names):\n"
+    "                raise ValueError(\n"
+    '                    f"{argument} must be a layer index from 0 to {len(names) - 1}. "\n'
+    '                    f"Received: {argument}={value!r}."\n'
+    "                )\n"
+    "            return int(value)\n"
+)
+_FREEZE_INDEX = (
+    '    freeze_index = -1 if freeze_up_to is None else layer_index("freeze_up_to", freeze_up_to)\n'
+)
+_AFTER_CHECK = (
+    "    if freeze_index > cut_index:\n"
+    "        raise ValueError(\n"
+    '            f"freeze_up_to={freeze_up_to!r} comes after cut_layer={cut_layer!r}: only kept "\n'
+    '            "layers can be frozen."\n'
+    "        )\n"
+)
+_RETURN = '    return keras.Model(inputs=pretrained.inputs[0], outputs=outputs, name="finetune")\n'
+
 MUTANTS = {
     # freeze_layers
+    "freeze-one-too-few": Mutant(
+        "freeze_layers",
+        "freeze-first-n",
+        patch=[("layer.trainable = index >= n\n", "layer.trainable = index > n\n")],
+    ),
     "freeze-never-unfreezes": Mutant(
         "freeze_layers",
         "freeze-others-trainable",
@@ -58,9 +162,41 @@ MUTANTS = {
             )
         ],
     ),
+    "freeze-returns-none": Mutant(
+        "freeze_layers", "freeze-returns-model", patch=[("    return model\n", "")]
+    ),
+    "freeze-python-int-only": Mutant(
+        "freeze_layers",
+        "freeze-numpy-integer",
+        patch=[("not isinstance(n, int | np.integer)", "not isinstance(n, int)")],
+    ),
+    "freeze-all-rejected": Mutant(
+        "freeze_layers",
+        "freeze-range",
+        patch=[("not 0 <= n <= num_layers", "not 0 <= n < num_layers")],
+        why="n = len(model.layers) (freeze everything) is allowed",
+    ),
+    "freeze-type-error": Mutant(
+        "freeze_layers",
+        "freeze-value-error",
+        patch=[
+            (
+                _FREEZE_CHECK,
+                "    if isinstance(n, bool) or not isinstance(n, int | np.integer):\n"
+                '        raise TypeError(f"n must be an integer. Received: n={n!r}.")\n'
+                "    if not 0 <= n <= num_layers:\n",
+            )
+        ],
+        why="a TypeError for a float: the notebook asks for a ValueError",
+    ),
+    "freeze-message-without-value": Mutant(
+        "freeze_layers",
+        "freeze-value-error",
+        patch=[('f"model). Received: n={n!r}."', 'f"model)."')],
+    ),
     "freeze-message-without-range": Mutant(
         "freeze_layers",
-        "freeze-message",
+        "freeze-message-range",
         patch=[
             (
                 'f"n must be an integer from 0 to {num_layers} (the number of layers of the "\n'
@@ -69,13 +205,95 @@ MUTANTS = {
             )
         ],
     ),
+    "freeze-accepts-bool": Mutant(
+        "freeze_layers",
+        "freeze-no-bool",
+        patch=[("if isinstance(n, bool) or not isinstance", "if not isinstance")],
+    ),
+    "freeze-skips-input-layer": Mutant(
+        "freeze_layers",
+        "freeze-input-layer",
+        patch=[
+            (
+                "    num_layers = len(model.layers)\n",
+                "    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]\n"
+                "    num_layers = len(layers)\n",
+            ),
+            ("enumerate(model.layers)", "enumerate(layers)"),
+        ],
+        why="counts n among the layers with weights, so a Functional model's InputLayer is"
+        " never frozen and n = len(model.layers) is rejected",
+    ),
     # build_finetune_model
+    "cut-drops-the-cut-layer": Mutant(
+        "build_finetune_model",
+        "cut-last-kept",
+        patch=[
+            (
+                "features = pretrained.layers[cut_index].output",
+                "features = pretrained.layers[cut_index - 1].output",
+            )
+        ],
+        why="cuts before cut_layer instead of after it",
+    ),
+    "cut-names-only": Mutant(
+        "build_finetune_model", "cut-by-index", patch=[(_LAYER_INDEX_INT, "")]
+    ),
     "cut-negative-index": Mutant(
         "build_finetune_model",
         "cut-no-negative",
         patch=[
             ("if not 0 <= value < len(names):", "if not -len(names) <= value < len(names):"),
             ("return int(value)\n", "return int(value) % len(names)\n"),
+        ],
+    ),
+    "freeze-up-to-exclusive": Mutant(
+        "build_finetune_model",
+        "freeze-up-to-inclusive",
+        patch=[
+            ("layer.trainable = index > freeze_index", "layer.trainable = index >= freeze_index")
+        ],
+    ),
+    "later-left-frozen": Mutant(
+        "build_finetune_model",
+        "later-trainable",
+        patch=[
+            (
+                "        layer.trainable = index > freeze_index\n",
+                "        if index <= freeze_index:\n            layer.trainable = False\n",
+            )
+        ],
+    ),
+    "after-cut-accepted": Mutant(
+        "build_finetune_model",
+        "not-after-cut",
+        patch=[(_AFTER_CHECK, "")],
+    ),
+    "head-global-pooling": Mutant(
+        "build_finetune_model",
+        "head-flatten",
+        patch=[
+            (
+                'keras.layers.Flatten(name="head_flatten")',
+                'keras.layers.GlobalAveragePooling2D(name="head_flatten")',
+            )
+        ],
+    ),
+    "head-no-softmax": Mutant(
+        "build_finetune_model",
+        "head-dense",
+        patch=[('activation="softmax", name="head"', 'name="head"')],
+    ),
+    "compiled": Mutant(
+        "build_finetune_model",
+        "not-compiled",
+        patch=[
+            (
+                _RETURN,
+                '    model = keras.Model(inputs=pretrained.inputs[0], outputs=outputs, name="finetune")\n'
+                '    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")\n'
+                "    return model\n",
+            )
         ],
     ),
     "copies-weights": Mutant(
@@ -90,6 +308,22 @@ MUTANTS = {
                 "    names = [layer.name for layer in pretrained.layers]\n",
             )
         ],
+    ),
+    "freeze-up-to-index-unchecked": Mutant(
+        "build_finetune_model",
+        "build-message-value",
+        patch=[
+            (
+                _FREEZE_INDEX,
+                "    if freeze_up_to is None:\n"
+                "        freeze_index = -1\n"
+                "    elif isinstance(freeze_up_to, str):\n"
+                '        freeze_index = layer_index("freeze_up_to", freeze_up_to)\n'
+                "    else:\n"
+                "        freeze_index = freeze_up_to\n",
+            )
+        ],
+        why="checks cut_layer's index but takes freeze_up_to's as it is",
     ),
     # train_finetuned
     "finetuned-by-hand": Mutant(
@@ -146,6 +380,26 @@ ALTERNATIVES = {
             "        i += 1\n"
             "    return model\n"
         ),
+    ),
+    "freeze-operator-index": Alternative(
+        "freeze_layers",
+        source=(
+            "import operator\n\n\n"
+            "def freeze_layers(model, n):\n"
+            "    layers = model.layers\n"
+            "    try:\n"
+            "        if isinstance(n, bool):\n"
+            "            raise TypeError\n"
+            "        count = operator.index(n)\n"
+            "    except TypeError:\n"
+            '        raise ValueError(f"n must be an integer in [0, {len(layers)}], got n={n!r}") from None\n'
+            "    if not 0 <= count <= len(layers):\n"
+            '        raise ValueError(f"n must be in [0, {len(layers)}], got n={n!r}")\n'
+            "    for position in range(len(layers)):\n"
+            "        layers[position].trainable = position not in range(count)\n"
+            "    return model\n"
+        ),
+        why="operator.index takes int and NumPy integers (and bool, rejected first)",
     ),
     "build-flag-loop": Alternative(
         "build_finetune_model",
@@ -266,3 +520,11 @@ ALTERNATIVES = {
         "held-out digits (the hidden test asks 5)",
     ),
 }
+
+# Graded in the unit notebook: the mutants of parts 1 and 2 (their alternatives ride along in
+# the four whole-notebook rounds, where they cost nothing and are used for the training too).
+UNIT = tuple(
+    key
+    for key, mutant in MUTANTS.items()
+    if mutant.cell in ("freeze_layers", "build_finetune_model")
+)
