@@ -18,6 +18,7 @@ import shutil
 import subprocess
 
 import pytest
+from test_hub_configs import _dockerfile
 
 from coursekit import course
 from coursekit.grader import kubernetes
@@ -30,20 +31,8 @@ LOCAL_BASE = "localhost/dlip-base:bookworm"
 VENV = "/opt/venv"
 
 
-def _instructions():
-    """(INSTRUCTION, arguments) pairs of hub/Dockerfile, continuation lines joined."""
-    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
-    pairs = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            pairs.append((keyword.upper(), rest.strip()))
-    return pairs
-
-
 def _runs():
-    return [arguments for keyword, arguments in _instructions() if keyword == "RUN"]
+    return [arguments for keyword, arguments in _dockerfile() if keyword == "RUN"]
 
 
 def _make_dry_run(*arguments):
@@ -92,9 +81,9 @@ def test_make_image_mounts_the_machines_certificates_for_pip_only(tmp_path):
     commands = _make_dry_run(f"CA_BUNDLE={bundle}")
     system = "/etc/ssl/certs/ca-certificates.crt"  # in both bases (ca-certificates)
     assert f"-v {bundle}:{system}:ro --build-arg PIP_CERT={system}" in commands
-    args = dict(a.split("=", 1) for k, a in _instructions() if k == "ARG")
+    args = dict(a.split("=", 1) for k, a in _dockerfile() if k == "ARG")
     assert args["PIP_CERT"] == ""  # empty by default: pip keeps its own certificates
-    env = " ".join(a for k, a in _instructions() if k == "ENV")
+    env = " ".join(a for k, a in _dockerfile() if k == "ENV")
     assert "PIP_CERT" not in env
 
 
@@ -134,14 +123,14 @@ def test_base_is_bookworm_with_debians_python_3_11():
 
 
 def test_dockerfile_takes_its_base_as_a_build_argument():
-    instructions = _instructions()
+    instructions = _dockerfile()
     assert instructions[0] == ("ARG", f"BASE={PUBLIC_BASE}")
     froms = [arguments for keyword, arguments in instructions if keyword == "FROM"]
     assert froms == ["${BASE}"]
 
 
 def test_dockerfile_installs_into_a_venv_on_both_bases():
-    instructions = _instructions()
+    instructions = _dockerfile()
     runs = _runs()
     # python3.11 is the interpreter's name on both bases (/usr/local/bin on python:3.11-slim,
     # /usr/bin from Debian's package); neither base's `pip` is used.
@@ -184,7 +173,7 @@ def test_kubernetes_grader_runs_commands_the_venv_provides():
     assert containers["grader"]["args"][0] == "coursekit"  # through tini, the entry point
     for container in containers.values():
         assert "PATH" not in {e["name"] for e in container["env"]}
-    entrypoint = [a for k, a in _instructions() if k == "ENTRYPOINT"]
+    entrypoint = [a for k, a in _dockerfile() if k == "ENTRYPOINT"]
     assert entrypoint == ['["tini", "-g", "--"]']  # Debian's tini, /usr/bin on both bases
 
 
