@@ -24,7 +24,6 @@ from coursekit import course
 from coursekit.grader import kubernetes
 
 REPO = course.REPO_ROOT
-DOCKERFILE = REPO / "hub" / "Dockerfile"
 BASE_SCRIPT = REPO / "hub" / "image" / "base.sh"
 PUBLIC_BASE = "python:3.11-slim-bookworm"
 LOCAL_BASE = "localhost/dlip-base:bookworm"
