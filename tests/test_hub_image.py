@@ -3,7 +3,7 @@
 The build itself (a Debian base from mmdebstrap, then ``podman build --isolation chroot``, whose
 pip step installs 7.7 GB of TensorFlow, CUDA and the course's packages from PyPI) took 5.5 to
 8.6 minutes on a 2-core VM with a fast path to PyPI and makes an 8 GB image: more than the CI
-budget (already near its 45 minutes) leaves, and it needs root, mmdebstrap and podman. These
+budget (already at or past its 45 minutes) leaves, and it needs root, mmdebstrap and podman. These
 tests check the structure of the three files instead, without podman.
 ``COURSEKIT_TEST_IMAGE=1`` runs the build too (``test_make_image_builds``; as root, with the
 Debian packages mmdebstrap and podman).
