@@ -13,6 +13,8 @@ Examples
 ['data', 'g']
 >>> sorted(needed_names("[f(v) for v in values]"))
 ['f', 'values']
+>>> sorted(needed_names("def names(model):\\n    return [layer.name for layer in model.layers]"))
+[]
 """
 
 from __future__ import annotations
@@ -80,7 +82,9 @@ def _nested_globals(table):
     found = set()
     for child in table.get_children():
         for symbol in child.get_symbols():
-            if symbol.is_referenced() and (symbol.is_global() or symbol.is_free()):
+            # A free name belongs to an enclosing function (a comprehension reading a
+            # parameter); only names looked up globally come from outside the cell.
+            if symbol.is_referenced() and symbol.is_global():
                 found.add(symbol.get_name())
         found |= _nested_globals(child)
     return found

@@ -28,19 +28,25 @@ sandbox, the grader process), as a class is graded. ``tests/test_mutants.py`` ru
     cells of the solution cells these variants change (the graded test cells that name a name
     the solution cell binds, plus the tests the mutants are expected to fail) and the cells
     those tests need, found backwards from the names each cell reads and binds (a training
-    cell stays only when a kept test reads what it binds). It becomes the source of a course of
-    its own; :func:`plan` packs the unit variants into submissions of that notebook as it
-    packs the others, and the engine grades them as it grades students (the reference's own
-    unit submission must get full marks, which proves the cut). A variant belongs here when
-    its effect shows in its own cell's tests; a mutant whose tests need the training to run
-    with it (a model that is not compiled, say) stays in the whole notebook.
+    cell stays only when a kept test reads what it binds). :func:`slotted_notebook` then gives
+    every unit variant a *segment* of its own: a copy of its solution cell, and copies of the
+    cells and tests it can change, under names and grade_ids of their own (``softmax`` is
+    ``softmax__softmax__3`` in softmax's fourth segment, :func:`slot_id`). Two submissions of
+    that notebook (one per worker of the engine) hold all the unit variants; the engine
+    grades them as it grades students, and each variant must lose exactly its own copies of
+    its tests. A variant
+    belongs here when its effect shows in its own cell's tests; a mutant whose tests need
+    the training to run with it (a model that is not compiled, say) stays in the whole
+    notebook.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +89,12 @@ class Submission:
     name: str
     variants: dict = field(default_factory=dict)  # cell -> (kind, key)
     expected_failures: set = field(default_factory=set)
+    expected: dict = field(default_factory=dict)  # cell -> the tests its mutant must fail
+
+    def add(self, cell, kind, key, failures=()):
+        self.variants[cell] = (kind, key)
+        self.expected[cell] = set(failures)
+        self.expected_failures |= set(failures)
 
 
 def suite(assignment):
@@ -182,7 +194,11 @@ def unit_notebook(assignment, module, notebook=None):
         else:
             keep = meta.get("grade_id") == "setup" or bool(names.bound_names(cell.source) & wanted)
         if keep:
-            wanted |= names.needed_names(cell.source) | names.mentioned_names(cell.source)
+            wanted |= names.needed_names(cell.source)
+            if not meta.get("solution"):
+                # A test's string may name a global (require("history")); a solution's
+                # strings are messages ("model must be a keras.Model"), not names.
+                wanted |= names.mentioned_names(cell.source)
             cells.append(cell)
     notebook.cells = cells[::-1]
     return notebook
@@ -202,32 +218,213 @@ def plan(module, *, unit=False):
     cell, so a submission changes each cell at most once. Mutants marked in ``ALONE`` (whose
     effect reaches other cells' tests) get a submission of their own.
     """
-    per_cell = {}
+    if unit:
+        return _plan_slots(module)
+    per_cell = _variants_per_cell(module, unit=False)
+    alone = set(getattr(module, "ALONE", ())) - set(getattr(module, "UNIT", ()))
+    rounds = max((len(v) for v in per_cell.values()), default=0)
+    submissions = []
+    for index in range(rounds):
+        submission = Submission(f"round{index:02d}")
+        for cell, variants in sorted(per_cell.items()):
+            if index < len(variants):
+                kind, key = variants[index]
+                submission.add(cell, kind, key, _failures(module, kind, key))
+        submissions.append(submission)
+    for key in sorted(alone):
+        submission = Submission(f"alone_{key}")
+        submission.add(module.MUTANTS[key].cell, "mutant", key, expected_failures(module, key))
+        submissions.append(submission)
+    return submissions
+
+
+def _failures(module, kind, key):
+    return expected_failures(module, key) if kind == "mutant" else set()
+
+
+def _variants_per_cell(module, *, unit):
+    """``{cell: [(kind, key), ...]}``: mutants first, then alternatives (ALONE ones left out)."""
     units = set(getattr(module, "UNIT", ()))
-    alone = {key for key in getattr(module, "ALONE", ()) if (key in units) == unit}
+    alone = set(getattr(module, "ALONE", ()))
+    per_cell = {}
     for key, mutant in module.MUTANTS.items():
-        if (key in units) == unit and key not in alone:
+        if (key in units) == unit and (unit or key not in alone):
             per_cell.setdefault(mutant.cell, []).append(("mutant", key))
     for key, alternative in module.ALTERNATIVES.items():
         if (key in units) == unit:
             per_cell.setdefault(alternative.cell, []).append(("alternative", key))
-    rounds = max((len(v) for v in per_cell.values()), default=0)
-    submissions = []
-    for index in range(rounds):
-        submission = Submission(f"{'unit' if unit else 'round'}{index:02d}")
+    return per_cell
+
+
+# ---------------------------------------------------------------------------------------
+# The slotted unit notebook: every unit variant in a segment of its own
+# ---------------------------------------------------------------------------------------
+
+UNIT_ROUNDS = 2  # unit submissions: one per worker of the engine's two
+
+
+def slot_id(grade_id, cell, slot):
+    """The grade_id of ``grade_id``'s copy in segment ``slot`` of solution cell ``cell``."""
+    return f"{grade_id}__{cell}__{slot}"
+
+
+def unslot(grade_id):
+    """``(grade_id of the original cell, (cell, slot) or None)``: the inverse of slot_id."""
+    parts = grade_id.split("__")
+    if len(parts) == 3 and parts[2].isdigit():
+        return parts[0], (parts[1], int(parts[2]))
+    return grade_id, None
+
+
+def _unit_rounds(module):
+    per_cell = _variants_per_cell(module, unit=True)
+    return min(UNIT_ROUNDS, max((len(v) for v in per_cell.values()), default=0))
+
+
+def _slots(module):
+    """``{cell: number of segments}``: a cell's variants spread over the unit submissions."""
+    rounds = _unit_rounds(module)
+    per_cell = _variants_per_cell(module, unit=True)
+    return {cell: -(-len(variants) // rounds) for cell, variants in per_cell.items()}
+
+
+def _plan_slots(module):
+    """The unit submissions: segment ``j`` of cell ``c`` takes variant ``r * slots + j`` in
+    submission ``r`` (the reference's solution where a cell has fewer variants)."""
+    per_cell = _variants_per_cell(module, unit=True)
+    slots = _slots(module)
+    submissions = [Submission(f"unit{index:02d}") for index in range(_unit_rounds(module))]
+    for index, submission in enumerate(submissions):
         for cell, variants in sorted(per_cell.items()):
-            if index < len(variants):
-                kind, key = variants[index]
-                submission.variants[cell] = (kind, key)
-                if kind == "mutant":
-                    submission.expected_failures |= expected_failures(module, key)
-        submissions.append(submission)
-    for key in sorted(alone):
-        submission = Submission(f"{'unit_' if unit else ''}alone_{key}")
-        submission.variants[module.MUTANTS[key].cell] = ("mutant", key)
-        submission.expected_failures = expected_failures(module, key)
-        submissions.append(submission)
+            for slot in range(slots[cell]):
+                position = index * slots[cell] + slot
+                if position < len(variants):
+                    kind, key = variants[position]
+                    failures = {slot_id(t, cell, slot) for t in _failures(module, kind, key)}
+                    submission.add(slot_id(cell, cell, slot), kind, key, failures)
     return submissions
+
+
+def _is_test(cell):
+    return bool(_nbgrader(cell).get("grade")) and not _nbgrader(cell).get("solution")
+
+
+def _reads(cell):
+    return names.needed_names(cell.source) | names.mentioned_names(cell.source)
+
+
+def segment_cells(notebook, cell_id, extra_tests=()):
+    """What a variant of solution cell ``cell_id`` can change: ``(cells, tests, reach)``.
+
+    ``cells``: the other code cells (not tests) that compute from it, directly or through
+    another cell (dense_forward calls softmax; ``maps = feature_map_model(...)``); ``tests``:
+    the tests that read any name those cells bind, and those in ``extra_tests``; ``reach``:
+    the names the cell and those cells bind. All in the notebook's order.
+    """
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    target = next(c for c in code if _nbgrader(c).get("grade_id") == cell_id)
+    reach, cells, grew = set(names.bound_names(target.source)), [], True
+    while grew:
+        grew = False
+        for cell in code:
+            if cell is target or _is_test(cell) or cell in cells or not _reads(cell) & reach:
+                continue
+            cells.append(cell)
+            reach |= names.bound_names(cell.source)
+            grew = True
+    cells = [c for c in code if c in cells]
+    tests = [
+        c
+        for c in code
+        if _is_test(c) and (_reads(c) & reach or _nbgrader(c).get("grade_id") in extra_tests)
+    ]
+    return cells, tests, reach
+
+
+_DEFINITION = re.compile(rb"(?:async\s+)?(?:def|class)\s+")
+
+
+def renamed(source, mapping):
+    """``source`` with the names of ``mapping`` renamed where they are bound or read (names,
+    parameters, definitions; not attributes or keyword arguments). The rest of the text,
+    comments and markers included, stays as it is."""
+    tree = ast.parse(source)
+    lines = source.encode().split(b"\n")
+    spans = []  # (line, start, end, new name): byte offsets, as ast gives them
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in mapping:
+            spans.append((node.lineno, node.col_offset, node.end_col_offset, mapping[node.id]))
+        elif isinstance(node, ast.arg) and node.arg in mapping:
+            end = node.col_offset + len(node.arg.encode())
+            spans.append((node.lineno, node.col_offset, end, mapping[node.arg]))
+        elif isinstance(node, _DEFINITIONS) and node.name in mapping:
+            start = _DEFINITION.match(lines[node.lineno - 1], node.col_offset).end()
+            spans.append((node.lineno, start, start + len(node.name.encode()), mapping[node.name]))
+        elif isinstance(node, ast.Global | ast.Nonlocal) and set(node.names) & set(mapping):
+            raise ValueError(f"cannot rename {sorted(set(node.names) & set(mapping))} (global)")
+    for line, start, end, new in sorted(spans, reverse=True):
+        text = lines[line - 1]
+        lines[line - 1] = text[:start] + new.encode() + text[end:]
+    return b"\n".join(lines).decode()
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def slotted_notebook(assignment, module):
+    """The unit notebook with its tests moved into segments, one per unit variant.
+
+    The engine runs the student's cells first and the tests after them, on the names the
+    notebook left, so a segment has names of its own. Segment ``j`` of solution cell ``c``
+    renames every name in the variant's reach (:func:`segment_cells`) to
+    ``<name>__<c>__<j>``: a copy of ``c`` (grade_id ``slot_id(c, c, j)``, where a submission
+    puts its variant, renamed by :func:`notebook_of`), renamed copies of the cells that
+    compute from it and of the tests that read them (grade_ids from :func:`slot_id`). Each
+    variant thus runs alone against its own copies of the tests, beside the reference's
+    cells: one submission holds many, and no mutant can hide another's failures.
+    """
+    base = unit_notebook(assignment, module)
+    notebook = copy.deepcopy(base)
+    notebook.cells = [cell for cell in base.cells if not _is_test(cell)]
+    solutions = {
+        _nbgrader(c).get("grade_id"): c for c in base.cells if _nbgrader(c).get("solution")
+    }
+    counter = iter(range(1_000_000))
+
+    def fresh(cell, grade_id=None, source=None):
+        cell = copy.deepcopy(cell)
+        cell["id"] = f"slot-{next(counter)}"
+        cell.source = cell.source if source is None else source
+        if grade_id is None:  # a plain cell (a copy of a solution has no markers left)
+            cell.metadata.pop("nbgrader", None)
+            cell.source = "\n".join(
+                line for line in cell.source.splitlines() if line.strip() not in _MARKERS
+            )
+        else:
+            cell.metadata["nbgrader"]["grade_id"] = grade_id
+        return cell
+
+    units = set(getattr(module, "UNIT", ()))
+    for cell, count in sorted(_slots(module).items()):
+        fails = set()
+        for key, mutant in module.MUTANTS.items():
+            if mutant.cell == cell and key in units:
+                fails |= expected_failures(module, key)
+        others, tests, reach = segment_cells(base, cell, fails)
+        for slot in range(count):
+            mapping = {name: f"{name}__{cell}__{slot}" for name in sorted(reach)}
+            copied = fresh(solutions[cell], slot_id(cell, cell, slot))
+            copied.metadata["mutants"] = {"rename": mapping}
+            notebook.cells.append(copied)
+            for other in others:
+                notebook.cells.append(fresh(other, source=renamed(other.source, mapping)))
+            for test in tests:
+                grade_id = slot_id(_nbgrader(test)["grade_id"], cell, slot)
+                notebook.cells.append(fresh(test, grade_id, renamed(test.source, mapping)))
+    return notebook
 
 
 def notebook_of(assignment, module, submission, notebook=None):
@@ -239,6 +436,8 @@ def notebook_of(assignment, module, submission, notebook=None):
         if _nbgrader(cell).get("solution") and grade_id in submission.variants:
             kind, key = submission.variants[grade_id]
             cell.source = variant_source(cell.source, tables[kind][key])
+        if "rename" in cell.metadata.get("mutants", {}):  # a segment's copy (slotted_notebook)
+            cell.source = renamed(cell.source, cell.metadata["mutants"]["rename"])
     return notebook
 
 
@@ -309,9 +508,9 @@ def grade(assignment, module, folder, *, jobs=2):
         )
     units = plan(module, unit=True)
     if units:
-        # the reference's own unit submission proves that the cut keeps what the tests need
-        units.insert(0, Submission("unit_reference"))
-        source = unit_notebook(assignment, module)
+        # (the unit variants' alternatives, at least two per cell, prove that the cut keeps
+        # what the tests need: they must get full marks there)
+        source = slotted_notebook(assignment, module)
         table += _grade_course(assignment, module, folder / "unit", units, source, jobs=jobs)
     return table
 
@@ -328,13 +527,15 @@ def write_results(assignment, module, table):
     (RESULTS / f"{assignment}.json").write_text(json.dumps(table, indent=1) + "\n")
     outcome = {}
     for row in table:
-        failing = set(row["failures"])
-        for variant in row["variants"].values():
+        for cell, variant in row["variants"].items():
+            segment = unslot(cell)[1]  # (a unit variant's tests are its segment's copies)
+            failing = {unslot(t)[0] for t in row["failures"] if unslot(t)[1] == segment}
+            expected = {unslot(t)[0] for t in row["expected_failures"] if unslot(t)[1] == segment}
             kind, key = variant.split(":", 1)
             if kind == "mutant":
                 lost = sorted(failing & expected_failures(module, key))
             else:  # an alternative is credited with the failures no mutant accounts for
-                lost = sorted(failing - set(row["expected_failures"]))
+                lost = sorted(failing - expected)
             outcome[variant] = (lost, row["submission"], row["score"], row["max_score"])
     lines = [
         f"# Mutation suite of {assignment}",

@@ -271,7 +271,10 @@ MUTANTS = {
     ),
 }
 
-ALONE = ("step-strict", "step-bool", "sigmoid-naive", "sigmoid-sign")
+# Every variant is graded in a segment of its own (UNIT, tests/mutants/__init__.py), with its
+# own copies of the tests it can change: step's mutants also fail the tests of the cells that
+# call step (their `fails` say which), and nothing else in the notebook needs them.
+UNIT = tuple(MUTANTS)
 
 ALTERNATIVES = {
     "step-where": Alternative(
@@ -400,3 +403,5 @@ ALTERNATIVES = {
         ],
     ),
 }
+
+UNIT += tuple(ALTERNATIVES)

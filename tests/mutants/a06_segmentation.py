@@ -3,11 +3,13 @@
 Every submission trains a model (the training cell calls the submission's build_fcn), so the
 training cell's variants decide what a round costs. Its cheap mutants (no or almost no
 training) come first, one per round, so that those rounds grade in seconds; build_fcn's mutants
-share them (a mutant that spoils the default model fails the model's tests there anyway). Only
-the last three rounds train for the full 8 epochs: the one without validation data (its
-build_fcn mutant leaves the default model as it is) and the two rounds of build_fcn's correct
-alternatives, which must clear the model's thresholds too (the first of them with the mutant
-that does not keep fit's History, which fails model_trained only).
+share them (a mutant that spoils the default model fails the model's tests there anyway). Four
+submissions train for the full 8 epochs, the fewest this packing allows: the two rounds of
+build_fcn's correct alternatives, which must clear the model's thresholds too (the first with
+the training cell's alternative, the other decoder), and the two training mutants graded alone
+(no validation data; fit's History not kept), which must clear them as well and lose
+model_trained only. The Dense-scores mutant, which would need a fifth, is graded in the unit
+notebook on build_fcn's own tests (``UNIT``).
 """
 
 from mutants import Alternative, Mutant, Requirement
@@ -445,6 +447,7 @@ MUTANTS = {
                 'layers.Dense(num_classes, name="score4")',
             )
         ],
+        fails=("build_fcn_shapes", "build_fcn_hidden"),  # (graded in the unit notebook)
         why="a Dense layer on the last axis is a 1x1 convolution, but not an FCN's layer",
     ),
     "fcn-fixed-size": Mutant(
@@ -675,11 +678,13 @@ FCN_LISTS = """def build_fcn(num_classes, *, num_filters=16, decoder="transposed
 """
 
 
-# Dense scores also break the training cell's tests, which every training mutant names: graded
-# alone, so that no training mutant shares its submission and goes unproven. The last two
-# training mutants are graded alone too, so that build_fcn's alternatives share their rounds
-# with a correct training cell and are proven to train well enough.
-ALONE = ("fcn-dense-scores", "train-no-validation", "train-history-dropped")
+# The last two training mutants are graded alone, so that build_fcn's alternatives share their
+# rounds with a correct training cell and are proven to train well enough.
+ALONE = ("train-no-validation", "train-history-dropped")
+# Dense scores also break the training cell's tests, which every training mutant names: in a
+# whole-notebook round it would leave that round's training mutant unproven, and alone it
+# would cost a full training. The unit notebook proves it on build_fcn's own tests.
+UNIT = ("fcn-dense-scores",)
 
 ALTERNATIVES = {
     "tconv-formula": Alternative(

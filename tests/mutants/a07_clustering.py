@@ -124,9 +124,8 @@ _ACCURACY_COUNTS = (
 
 MUTANTS = {
     # kmeans_plus_plus_init. kmeans calls it: a mutant that changes the centres it draws also
-    # changes kmeans's results (its `fails` name those tests too). The rounds pair these with
-    # kmeans variants that fail other tests (kmeans-no-tol-check) or none (the alternatives);
-    # the kmeans mutants that fail only kmeans_hidden_digits are graded alone (ALONE below).
+    # changes kmeans's results (its `fails` name those tests too; its segment holds a copy of
+    # kmeans and of kmeans's tests, see UNIT below).
     "kpp-first-off-by-one": Mutant(
         "kmeans_plus_plus_init",
         "kpp-first-uniform",
@@ -187,10 +186,14 @@ MUTANTS = {
                 "centers[0] = X[np.random.randint(n_samples)]",
             )
         ],
-        # graded, the student process has run the whole notebook (the digits cell too) before
-        # the tests: from that global state the visible test's two calls happen to draw the
-        # same first centre (a 1-in-50 chance), so only the hidden tests see it there
-        fails=("kmeans_plus_plus_init_hidden", "kmeans_hidden_digits"),
+        # The visible test's two calls draw their first centres from NumPy's global state:
+        # they differ in 49 of 50 states, as in this mutant's segment (in the whole notebook,
+        # after the digits cell, they happened to be the same and only the hidden tests saw it)
+        fails=(
+            "kmeans_plus_plus_init_values",
+            "kmeans_plus_plus_init_hidden",
+            "kmeans_hidden_digits",
+        ),
     ),
     # kmeans
     "kmeans-global-seed": Mutant(
@@ -361,10 +364,10 @@ MUTANTS = {
     ),
 }
 
-# The two k-means mutants fail kmeans_hidden_digits only, and so do three k-means++ mutants that
-# would share their rounds; two of those would share theirs with kmeans' alternatives, which
-# must be proven on that test: all four are graded alone.
-ALONE = ("kmeans-no-early-stop", "kmeans-stale-labels", "kpp-no-fallback", "kpp-global-random")
+# Every variant is graded in a segment of its own (UNIT, tests/mutants/__init__.py), with its
+# own copies of the tests it can change: several mutants fail kmeans_hidden_digits only, and no
+# round has to keep them apart.
+UNIT = tuple(MUTANTS)
 
 ALTERNATIVES = {
     # kmeans_plus_plus_init: the distances to all chosen centres recomputed, and inverse-CDF
@@ -580,3 +583,5 @@ ALTERNATIVES = {
         ),
     ),
 }
+
+UNIT += tuple(ALTERNATIVES)

@@ -11,12 +11,11 @@ code), the MSE loss and Adam. add_noise: the stated draw, noise for every pixel,
 as the standard deviation, float32, any shape, and the message of the ValueError.
 build_denoising_autoencoder: its input size and the sigmoid output. reconstruction_errors: the
 mean of the squares, one number per sample, images as well as rows, and the ValueError naming
-both shapes. Some sentences have no mutant here, to keep the unit rounds at six (a unit
-submission costs 10-25 s, most of it starting TensorFlow and loading Fashion-MNIST): that
-build_autoencoder returns the models in the order (autoencoder, encoder, decoder) and that the
-decoder has its own code input (both shown by the visible structure test's shapes), and that
-add_noise rejects a negative or non-numeric noise_factor (the message mutant fails both
-checks).
+both shapes. Each is graded in a segment of its own (two unit submissions hold them all).
+Some sentences have no mutant yet: that build_autoencoder returns the models in the order
+(autoencoder, encoder, decoder) and that the decoder has its own code input (both shown by the
+visible structure test's shapes), and that add_noise rejects a negative or non-numeric
+noise_factor (the message mutant fails both checks).
 
 Every whole-notebook submission trains four models (about a minute on 2 cores), so the whole
 notebook keeps the suite's first, coarse variants: three rounds (one mutant and two
@@ -25,10 +24,10 @@ build_autoencoder that changes training reaches the anomaly detector, which is b
 in a round it would hide what the detector's variant does, so it is ALONE.
 
 In all: 27 requirements, 31 mutants (24 of them unit), 15 alternatives (3 unit); 4
-whole-notebook and 6 unit submissions (and the reference's unit submission), graded in
-4.3 minutes on 2 cores on 2026-12-07 (other work running beside it, load about 4; the
-unit submissions took 12-16 s each): every submission
-lost exactly its mutants' tests, every alternative got full marks.
+whole-notebook and 2 unit submissions (27 segments), graded in 107 s on 2 cores on 2026-12-07
+(the rounds took 18-39 s, the unit submissions 9-11 s; with 6 unit submissions of one variant
+per cell the suite took 161 s that day): every variant lost exactly its mutants' tests, every
+alternative got full marks.
 """
 
 from mutants import Alternative, Mutant, Requirement
