@@ -62,6 +62,7 @@ INSTRUCTOR = "instructor"
 STUDENTS = ("alice", "bob")
 HUB_START_TIMEOUT = 60
 SPAWN_TIMEOUT = 120
+STOP_LIMIT = 20  # seconds; the idle culler that ignored SIGTERM made it over 40
 
 
 # ------------------------------------------------------------------------ HTTP helpers
@@ -772,8 +773,10 @@ def system_hub():
         }
     finally:
         if process is not None:
+            running = process.poll() is None  # (the round trip stops it itself, and says so)
             stop_seconds = _stop_hub(process, settings.state_dir)
-            print(f"the hub stopped in {stop_seconds:.1f} s")
+            if running:
+                print(f"the hub stopped in {stop_seconds:.1f} s")
             if os.environ.get("COURSEKIT_HUB_TEST_LOG"):
                 print(Path(log_path).read_text()[-20000:])
         accounts.remove()
@@ -951,11 +954,20 @@ def _semester_round_trip(system_hub, browser):  # noqa: F811  (browser: the fixt
     student.screenshot("submitted")
     assert alice.assignments()[ASSIGNMENT]["status"] == "submitted"
 
-    # bob fetches too and submits the untouched notebook ...
+    # bob fetches too. He implements nothing, but one of his cells tries to read the hidden
+    # tests from the course's checkout (he saves it through his server; the cell then fails
+    # at grading, and the static review flags it): his feedback must wait for the instructor.
     other = BrowserUser(browser, url, "bob", passwords["bob"])
     other.wait_for_lab()
     listing = other.assignment_list()
     listing.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
+    listing.locator("#fetched_assignments_list").get_by_role("button", name="Submit").wait_for()
+    saved = f"user/bob/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
+    notebook = bob.json("GET", saved)["content"]
+    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("solution"))
+    attack = f"{settings.course_dir}/solutions/{ASSIGNMENT}/{NOTEBOOK}"
+    cell["source"] += f"\nanswers = open({attack!r}).read()\n"
+    bob.json("PUT", saved, json={"type": "notebook", "format": "json", "content": notebook})
     listing.locator("#fetched_assignments_list").get_by_role("button", name="Submit").click()
     listing.locator("#submitted_assignments_list .list_item").first.wait_for()
     other.screenshot("submitted")
@@ -1017,16 +1029,38 @@ def _semester_round_trip(system_hub, browser):  # noqa: F811  (browser: the fixt
     assert bob_grade["score"] == 0, bob_grade
     status, printed = teacher.type_command(f"coursekit review {ASSIGNMENT}")
     teacher.screenshot("review")
-    assert status == 0 and "of 2 submission(s) flagged" in printed, printed
+    assert status == 0 and "1 of 2 submission(s) flagged" in printed, printed
+    assert re.search(r"bob\b[\s\S]*grading files", printed), printed  # bob's open(...)
 
     # Feedback: `coursekit feedback --release` in the terminal; no display_data_priority
     # warnings in its log (nor in the formgrader's dialog, which shows nbgrader's log).
+    # bob's is held back until the instructor has looked at his submission ...
     status, printed = teacher.type_command(f"coursekit feedback {ASSIGNMENT} --release")
     teacher.screenshot("feedback")
-    assert status == 0 and "released feedback to 2 student(s)" in printed, printed
+    assert status == 0 and "released feedback to 1 student(s)" in printed, printed
+    assert "held back 1 flagged submission(s): bob" in printed, printed
     assert "display_data_priority" not in printed, printed
     reply = instructor.json("POST", f"{formgrader}/assignment/{ASSIGNMENT}/generate_feedback")
     assert reply["success"] and "display_data_priority" not in json.dumps(reply), reply
+    assert not bob.assignments("fetch_feedback", assignment_id=ASSIGNMENT)[ASSIGNMENT][
+        "submissions"
+    ][0]["has_local_feedback"]
+    # ... by the formgrader's Release feedback button too ...
+    teacher.page.locator(".lm-TabBar-tab", has_text="Formgrader").click()
+    logged = _formgrader_step(
+        teacher, formgrader_frame, "release-feedback", "Successfully released feedback"
+    )
+    assert "Holding back the feedback of flagged submissions" in logged, logged
+    assert not bob.assignments("fetch_feedback", assignment_id=ASSIGNMENT)[ASSIGNMENT][
+        "submissions"
+    ][0]["has_local_feedback"]
+    # ... and released once the instructor has reviewed it.
+    teacher.page.locator(".lm-TabBar-tab", has_text=f"{GRADER}@").first.click()
+    teacher.page.locator(".jp-Terminal .xterm-screen").first.click()
+    status, printed = teacher.type_command(
+        f"coursekit feedback {ASSIGNMENT} --release --reviewed bob"
+    )
+    assert status == 0 and "released feedback to 2 student(s)" in printed, printed
     # The grades: `coursekit export`.
     status, printed = teacher.type_command("coursekit export")
     teacher.screenshot("export")
@@ -1139,6 +1173,11 @@ print(json.dumps(result))
         # No systemd here: servers are plain processes, and the hub says so.
         assert "Memory and CPU limits are NOT enforced" in log
     print(f"hub round trip: {time.monotonic() - system_hub['started']:.1f} s")
+    # The hub stops promptly: its services (the idle culler, the formgrader) and the users'
+    # servers end on SIGTERM, so systemd's stop is not a 40-second wait and a SIGKILL.
+    seconds = _stop_hub(system_hub["process"], settings.state_dir)
+    print(f"the hub stopped in {seconds:.1f} s")
+    assert seconds < STOP_LIMIT, f"the hub took {seconds:.1f} s to stop (at most {STOP_LIMIT})"
 
 
 def test_trial_hub(tmp_path):
