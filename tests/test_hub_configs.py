@@ -64,6 +64,8 @@ CHART_KEYS = {'': ('cull', 'custom', 'debug', 'enabled', 'fullnameOverride', 'gl
  'hub.db': ('password', 'pvc', 'type', 'upgrade', 'url'),
  'hub.db.pvc': ('accessModes', 'annotations', 'selector', 'storage', 'storageClassName',
                 'subPath'),
+ 'hub.extraFiles': '*',
+ 'hub.extraFiles.formgrader-links': ('binaryData', 'data', 'mode', 'mountPath', 'stringData'),
  'hub.loadRoles': '*',
  'hub.services': '*',
  'prePuller': ('annotations', 'containerSecurityContext', 'continuous', 'extraImages',
@@ -94,6 +96,7 @@ CHART_KEYS = {'': ('cull', 'custom', 'debug', 'enabled', 'fullnameOverride', 'gl
  'singleuser.storage': ('capacity', 'dynamic', 'extraLabels', 'extraVolumeMounts',
                         'extraVolumes', 'homeMountPath', 'static', 'type')}
 CHART_LEAVES = {'cull.enabled': ('boolean',),
+ 'hub.extraFiles.formgrader-links.mountPath': ('string',),
  'cull.every': ('integer', 'null'),
  'cull.timeout': ('integer', 'null'),
  'cull.users': ('boolean', 'null'),
@@ -707,6 +710,28 @@ def test_schema_check_catches_mistakes():
     values["singleuser"]["storage"]["type"] = "nfs"
     _check_against_chart(values, "", problems)
     assert len(problems) == 3, problems
+
+
+def test_formgrader_links_on_kubernetes():
+    """The chart's hub runs coursekit/hub_links.py from jupyterhub_config.d, with its ``c``."""
+    import traitlets.config
+
+    from coursekit import hub_links
+
+    entry = _values()["hub"]["extraFiles"]["formgrader-links"]
+    assert entry["mountPath"].startswith("/usr/local/etc/jupyterhub/jupyterhub_config.d/")
+    assert entry["mountPath"].endswith(".py") and "stringData" not in entry  # (--set-file)
+    set_file = "--set-file hub.extraFiles.formgrader-links.stringData=coursekit/hub_links.py"
+    for text in ((HUB / "k8s" / "config.yaml").read_text(), (HUB / "README.md").read_text()):
+        assert set_file in " ".join(text.replace("\\\n", " ").replace("#", " ").split())
+    # What the chart does with a file there: exec it where ``c`` is the hub's config.
+    source = Path(hub_links.__file__).read_text()
+    assert "import coursekit" not in source and "from coursekit" not in source
+    assert not re.search(r"^from \\.", source, re.M)  # (no relative imports either)
+    namespace = {"c": traitlets.config.Config()}
+    exec(compile(source, "formgrader_links.py", "exec"), namespace)  # noqa: S102
+    ((pattern, handler),) = namespace["c"].JupyterHub.extra_handlers
+    assert pattern == "/(?:tree|notebooks|edit)(?:/(.*))?" and handler.__name__.endswith("Handler")
 
 
 def test_gpu_profile():
