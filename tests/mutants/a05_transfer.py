@@ -6,10 +6,10 @@ frozen, the others trainable, the model itself returned, a NumPy integer n, n = 
 allowed, a ValueError naming the value and the range, no bool, the InputLayer of a Functional
 model; the cut after the named layer, by index, no negative index, freeze_up_to inclusive, the
 later layers unfrozen, not after the cut, Flatten before the head, a softmax head, not compiled,
-shared weights, a bad freeze_up_to index named in a ValueError. Their tests need no training, so
-these mutants are graded in the unit notebook (``UNIT``), a freeze_layers and a
-build_finetune_model mutant per submission; the two cells' alternatives ride along in the
-whole-notebook rounds at no cost (and are used for the training there).
+shared weights, a bad freeze_up_to index named in a ValueError, and the further clauses below.
+Their tests need no training, so these mutants are graded in the unit notebook (``UNIT``), each
+in a segment of its own (two unit submissions hold them all); the two cells' alternatives ride
+along in the whole-notebook rounds at no cost (and are used for the training there).
 
 Part 3 fine-tunes a model and trains two baselines in every whole-notebook submission, so it
 keeps two mutants and two alternatives: four rounds of the whole notebook, as before. The
@@ -17,20 +17,26 @@ alternatives of the training cell make other choices the notebook allows (where 
 to freeze, the optimizer, the epochs), so that the thresholds are checked to hold for more than
 the reference's choice.
 
-In all: 22 requirements, 23 mutants (21 of parts 1 and 2), 7 alternatives; 4 whole-notebook and
-11 unit submissions (and the reference's unit submission), graded in 159 s on 2 cores on
-2026-12-07 (the previous suite, 6 mutants in 4 whole-notebook rounds, took 75 s under the same
-load): every submission lost exactly its mutants' tests, every alternative got full marks.
+In all: 30 requirements, 34 mutants (32 of parts 1 and 2), 7 alternatives; 4 whole-notebook
+and 2 unit submissions (32 segments), graded twice on 2 cores on 2026-12-07 with other
+gradings and the hub tests running beside it (load average 3 to 4.6), in 294 s and 323 s: the
+rounds took 37-76 s each,
+the unit submissions 156-159 s. Both times every variant lost exactly its mutants' tests, every
+alternative got full marks.
 
-Each unit submission costs about 12 s (the setup cell and the engine, not the tests), so the
-suite keeps one mutant per requirement of build_finetune_model. These mutants of further
-clauses were graded once on 2026-12-07 (21 unit submissions) and each lost exactly its test,
-build_finetune_model_hidden or _bad_input: freeze_up_to by name only ("in the same two ways"),
-None freezing up to the cut, freeze_up_to == cut_layer rejected, the model not named finetune,
-pretrained.input on a Sequential model, an unknown layer name missing from the message, a bool
-cut_layer accepted, the "comes after" message naming only freeze_up_to, num_classes=0 accepted
-(Keras's own ValueError does not name num_classes), and freeze_layers without an upper bound.
-An unnamed head Dense layer lost build_finetune_model_basic as well (it is called dense).
+A segment costs only its tests, so the further clauses of build_finetune_model and
+freeze_layers that were graded once before segments (21 unit submissions) now have mutants of
+their own, in ``UNIT``: freeze_up_to by name only ("in the same two ways"), None freezing up
+to the cut, the model not named finetune, the unknown layer name missing from the message, a
+bool cut_layer accepted (True is layer 1), the "comes after" message naming only freeze_up_to,
+num_classes=0 left to Keras (whose ValueError names units, not num_classes) and freeze_layers
+without an upper bound each lose one test, build_finetune_model_hidden or _bad_input (or
+freeze_layers_bad_input). freeze_up_to == cut_layer rejected loses build_finetune_model_basic
+(the visible test freezes up to its cut, pool3). pretrained.input on the Sequential reference
+CNN (never called, so it has no input) and an unnamed head Dense layer lose _basic and
+_hidden; the head is called dense when it is the first unnamed Dense layer of the kernel, as
+in its segment: build_finetune_model's segments come before freeze_layers' (whose hidden test
+makes unnamed Dense layers), and no other build_finetune_model variant makes one.
 """
 
 from mutants import Alternative, Mutant, Requirement
@@ -91,6 +97,14 @@ REQUIREMENTS = {
     "later-trainable": Requirement(
         "the later ones up to the cut get `trainable = True`", BUILD_HIDDEN
     ),
+    "freeze-up-to-two-ways": Requirement(
+        "`freeze_up_to` names, in the same two ways, the last layer to **freeze**", BUILD_HIDDEN
+    ),
+    "none-freezes-nothing": Requirement("`None` freezes nothing.", BUILD_HIDDEN),
+    "freeze-at-cut": Requirement(
+        "The last layer to freeze (name or index, at or before `cut_layer`)",
+        ("build_finetune_model_basic",),
+    ),
     "not-after-cut": Requirement("It must not come after `cut_layer`.", BUILD_BAD_INPUT),
     "head-flatten": Requirement(
         "if the output of the cut layer has more than two axes (feature maps of shape"
@@ -101,6 +115,14 @@ REQUIREMENTS = {
     "head-dense": Requirement(
         'then `keras.layers.Dense(num_classes, activation="softmax", name="head")`', BUILD_TESTS
     ),
+    "model-name": Requirement(
+        'Return `keras.Model(inputs=pretrained.inputs[0], outputs=..., name="finetune")`',
+        BUILD_HIDDEN,
+    ),
+    "inputs-of-sequential": Requirement(
+        "(For a `Sequential` model use `pretrained.inputs[0]`, not `pretrained.input`.)",
+        BUILD_TESTS,
+    ),
     "not-compiled": Requirement("**not compiled**", BUILD_HIDDEN),
     "shares-weights": Requirement(
         "The new model **shares** the layers (and so the weights) of `pretrained`: nothing is"
@@ -110,6 +132,17 @@ REQUIREMENTS = {
     "build-message-value": Requirement(
         "Raise a `ValueError` whose message contains the received value when `cut_layer` or"
         " `freeze_up_to` is not a layer name or a valid index",
+        BUILD_BAD_INPUT,
+    ),
+    "build-no-bool": Requirement(
+        "is not a layer name or a valid index (or is a `bool`)", BUILD_BAD_INPUT
+    ),
+    "after-cut-names-both": Requirement(
+        "when `freeze_up_to` comes after `cut_layer` (name both)", BUILD_BAD_INPUT
+    ),
+    "num-classes-message": Requirement(
+        "when `num_classes` is not a positive integer (then the message names `num_classes`"
+        " too, for example `num_classes=0`)",
         BUILD_BAD_INPUT,
     ),
     # the fine-tuned model
@@ -210,6 +243,13 @@ MUTANTS = {
         "freeze-no-bool",
         patch=[("if isinstance(n, bool) or not isinstance", "if not isinstance")],
     ),
+    "freeze-no-upper-bound": Mutant(
+        "freeze_layers",
+        "freeze-value-error",
+        patch=[("not 0 <= n <= num_layers", "n < 0")],
+        why="checks only that n is not negative: n = len(model.layers) + 1 freezes everything"
+        " instead of raising a ValueError",
+    ),
     "freeze-skips-input-layer": Mutant(
         "freeze_layers",
         "freeze-input-layer",
@@ -264,6 +304,44 @@ MUTANTS = {
             )
         ],
     ),
+    "freeze-up-to-names-only": Mutant(
+        "build_finetune_model",
+        "freeze-up-to-two-ways",
+        patch=[
+            (
+                _FREEZE_INDEX,
+                "    if freeze_up_to is None:\n"
+                "        freeze_index = -1\n"
+                "    elif isinstance(freeze_up_to, str):\n"
+                '        freeze_index = layer_index("freeze_up_to", freeze_up_to)\n'
+                "    else:\n"
+                "        raise ValueError(\n"
+                '            f"freeze_up_to must be a layer name. Received: freeze_up_to={freeze_up_to!r}."\n'
+                "        )\n",
+            )
+        ],
+        why="takes cut_layer by name or index, but freeze_up_to by name only",
+    ),
+    "none-freezes-up-to-cut": Mutant(
+        "build_finetune_model",
+        "none-freezes-nothing",
+        patch=[
+            (
+                _FREEZE_INDEX,
+                "    if freeze_up_to is None:\n"
+                "        freeze_index = cut_index\n"
+                "    else:\n"
+                '        freeze_index = layer_index("freeze_up_to", freeze_up_to)\n',
+            )
+        ],
+        why="reads None as 'no limit given': freezes every kept layer",
+    ),
+    "freeze-at-cut-rejected": Mutant(
+        "build_finetune_model",
+        "freeze-at-cut",
+        patch=[("    if freeze_index > cut_index:\n", "    if freeze_index >= cut_index:\n")],
+        why="rejects freeze_up_to == cut_layer (freezing all the kept layers)",
+    ),
     "after-cut-accepted": Mutant(
         "build_finetune_model",
         "not-after-cut",
@@ -283,6 +361,34 @@ MUTANTS = {
         "build_finetune_model",
         "head-dense",
         patch=[('activation="softmax", name="head"', 'name="head"')],
+    ),
+    "head-unnamed": Mutant(
+        "build_finetune_model",
+        "head-dense",
+        patch=[('activation="softmax", name="head")', 'activation="softmax")')],
+        why="an unnamed Dense head: Keras calls the first one dense, like the reference CNN's"
+        " layer (build_finetune_model_basic), and none is head (_hidden)",
+    ),
+    "model-unnamed": Mutant(
+        "build_finetune_model",
+        "model-name",
+        patch=[
+            (
+                _RETURN,
+                "    return keras.Model(inputs=pretrained.inputs[0], outputs=outputs)\n",
+            )
+        ],
+    ),
+    "sequential-input": Mutant(
+        "build_finetune_model",
+        "inputs-of-sequential",
+        patch=[
+            (
+                _RETURN,
+                '    return keras.Model(inputs=pretrained.input, outputs=outputs, name="finetune")\n',
+            )
+        ],
+        why="pretrained.input: a Sequential model that was never called has none",
     ),
     "compiled": Mutant(
         "build_finetune_model",
@@ -324,6 +430,60 @@ MUTANTS = {
             )
         ],
         why="checks cut_layer's index but takes freeze_up_to's as it is",
+    ),
+    "unknown-name-not-in-message": Mutant(
+        "build_finetune_model",
+        "build-message-value",
+        patch=[
+            (
+                '                    f"The model has no layer named {value!r}. Its layers are: "\n'
+                "                    f\"{', '.join(names)}. Received: {argument}={value!r}.\"\n",
+                '                    f"{argument} is not a layer of the model. Its layers are: "\n'
+                "                    f\"{', '.join(names)}.\"\n",
+            )
+        ],
+        why="lists the layers but not the name it received",
+    ),
+    "cut-bool-accepted": Mutant(
+        "build_finetune_model",
+        "build-no-bool",
+        patch=[
+            (
+                "if isinstance(value, int | np.integer) and not isinstance(value, bool):",
+                "if isinstance(value, int | np.integer):",
+            )
+        ],
+        why="True is an int in Python: cut_layer=True cuts after layers[1]",
+    ),
+    "after-cut-names-only-freeze-up-to": Mutant(
+        "build_finetune_model",
+        "after-cut-names-both",
+        patch=[
+            (
+                '            f"freeze_up_to={freeze_up_to!r} comes after cut_layer={cut_layer!r}: only kept "\n'
+                '            "layers can be frozen."\n',
+                '            f"freeze_up_to={freeze_up_to!r} comes after the cut: only kept layers can "\n'
+                '            "be frozen."\n',
+            )
+        ],
+    ),
+    "num-classes-unchecked": Mutant(
+        "build_finetune_model",
+        "num-classes-message",
+        patch=[
+            (
+                "    if (\n"
+                "        isinstance(num_classes, bool)\n"
+                "        or not isinstance(num_classes, int | np.integer)\n"
+                "        or num_classes < 1\n"
+                "    ):\n"
+                "        raise ValueError(\n"
+                '            f"num_classes must be a positive integer. Received: num_classes={num_classes!r}."\n'
+                "        )\n",
+                "",
+            )
+        ],
+        why="leaves num_classes to Keras, whose ValueError (units=0) does not name num_classes",
     ),
     # train_finetuned
     "finetuned-by-hand": Mutant(
