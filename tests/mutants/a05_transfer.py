@@ -20,9 +20,8 @@ the reference's choice.
 In all: 30 requirements, 34 mutants (32 of parts 1 and 2), 7 alternatives; 4 whole-notebook
 and 2 unit submissions (32 segments), graded twice on 2 cores on 2026-12-07 with other
 gradings and the hub tests running beside it (load average 3 to 4.6), in 294 s and 323 s: the
-rounds took 37-76 s each,
-the unit submissions 156-159 s. Both times every variant lost exactly its mutants' tests, every
-alternative got full marks.
+rounds took 37-76 s each, the unit submissions 156-159 s. Both times every variant lost
+exactly its mutants' tests, every alternative got full marks.
 
 A segment costs only its tests, so the further clauses of build_finetune_model and
 freeze_layers that were graded once before segments (21 unit submissions) now have mutants of
