@@ -84,7 +84,8 @@ def test_no_mutant_is_hidden_by_another_in_its_submission(assignment):
                 continue
             others = set().union(*(v for c, v in submission.expected.items() if c != cell))
             own = submission.expected[cell] - others
-            assert own, f"{submission.name}: {key}'s tests all fail because of the others"
+            keys = sorted(k for c, (_, k) in submission.variants.items() if c != cell)
+            assert own, f"{submission.name}: {key}'s tests all fail because of {keys}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

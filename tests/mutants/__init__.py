@@ -34,10 +34,9 @@ sandbox, the grader process), as a class is graded. ``tests/test_mutants.py`` ru
     ``softmax__softmax__3`` in softmax's fourth segment, :func:`slot_id`). Two submissions of
     that notebook (one per worker of the engine) hold all the unit variants; the engine
     grades them as it grades students, and each variant must lose exactly its own copies of
-    its tests. A variant
-    belongs here when its effect shows in its own cell's tests; a mutant whose tests need
-    the training to run with it (a model that is not compiled, say) stays in the whole
-    notebook.
+    its tests. A variant belongs here when its effect shows in its own cell's tests; a mutant
+    whose tests need the training to run with it (a model that is not compiled, say) stays in
+    the whole notebook.
 """
 
 from __future__ import annotations
@@ -194,11 +193,7 @@ def unit_notebook(assignment, module, notebook=None):
         else:
             keep = meta.get("grade_id") == "setup" or bool(names.bound_names(cell.source) & wanted)
         if keep:
-            wanted |= names.needed_names(cell.source)
-            if not meta.get("solution"):
-                # A test's string may name a global (require("history")); a solution's
-                # strings are messages ("model must be a keras.Model"), not names.
-                wanted |= names.mentioned_names(cell.source)
+            wanted |= names.needed_names(cell.source) | names.mentioned_names(cell.source)
             cells.append(cell)
     notebook.cells = cells[::-1]
     return notebook
@@ -216,7 +211,8 @@ def plan(module, *, unit=False):
 
     Round ``k`` takes the ``k``-th variant (mutants first, then alternatives) of every solution
     cell, so a submission changes each cell at most once. Mutants marked in ``ALONE`` (whose
-    effect reaches other cells' tests) get a submission of their own.
+    effect reaches other cells' tests) get a submission of their own. The unit variants go
+    into segments instead (:func:`slotted_notebook`, :func:`_plan_slots`).
     """
     if unit:
         return _plan_slots(module)
@@ -342,6 +338,7 @@ def segment_cells(notebook, cell_id, extra_tests=()):
 
 
 _DEFINITION = re.compile(rb"(?:async\s+)?(?:def|class)\s+")
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def renamed(source, mapping):
@@ -366,9 +363,6 @@ def renamed(source, mapping):
         text = lines[line - 1]
         lines[line - 1] = text[:start] + new.encode() + text[end:]
     return b"\n".join(lines).decode()
-
-
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 _MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -415,7 +409,7 @@ def slotted_notebook(assignment, module):
                 fails |= expected_failures(module, key)
         others, tests, reach = segment_cells(base, cell, fails)
         for slot in range(count):
-            mapping = {name: f"{name}__{cell}__{slot}" for name in sorted(reach)}
+            mapping = {name: slot_id(name, cell, slot) for name in sorted(reach)}
             copied = fresh(solutions[cell], slot_id(cell, cell, slot))
             copied.metadata["mutants"] = {"rename": mapping}
             notebook.cells.append(copied)
