@@ -180,6 +180,14 @@ def test_scores_and_statuses(tiny):
     for name in ("dan", "eve", "fay"):
         assert results[name].flagged
     assert all(r.max_score == 5 for r in results.values())
+    # where the time went: each test cell, and the lookups and calls (count, seconds)
+    (timings,) = results["ada"].timings.values()
+    assert set(timings["tests"]) == {"double_values", "double_hidden"}
+    assert timings["requests"]["call double"][0] == 2
+    assert any(key.startswith("lookup ") for key in timings["requests"])
+    assert sum(seconds for _, seconds in timings["requests"].values()) <= sum(
+        timings["tests"].values()
+    )
 
 
 @pytest.mark.slow
@@ -644,3 +652,80 @@ def test_a_call_runs_under_the_floating_point_rules_of_the_test_cell(tmp_path):
         assert student._errstate(odd) is not None
         with np.errstate(over="ignore"):  # the kinds it leaves out keep the caller's state
             assert "raise" not in student._call(namespace, {**request, "errstate": odd}, folder)
+
+
+def test_a_model_sent_again_is_the_same_object_until_a_call_changes_it(tmp_path):
+    """The student process keeps the models the grader sends (loading one rebuilds every layer)
+    and hands the same object out again, as a notebook does, only while the object still has
+    the weights, trainable flags and compilation of the bytes sent."""
+    from coursekit import quiet_tensorflow
+    from coursekit.grader import student, wire
+
+    keras = quiet_tensorflow()
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
+    model.compile(optimizer="adam", loss="mse")
+    with wire.Folder(tmp_path) as folder:
+        args = wire.encode([model], folder)
+    seen = []
+
+    def keep(m):
+        seen.append(m)
+
+    def freeze(m):
+        m.layers[0].trainable = False
+
+    def zero(m):
+        m.layers[0].kernel.assign(np.zeros((3, 2)))
+
+    def recompile(m):
+        m.compile(optimizer="sgd", loss="mse")
+
+    def pair(m, n):
+        seen.extend([m, n])
+
+    namespace = {"keep": keep, "freeze": freeze, "zero": zero, "recompile": recompile}
+    namespace["pair"] = pair
+    cache = student.ModelCache()
+
+    def call(name, arguments=args):
+        request = {"op": "call", "name": name, "args": arguments}
+        request["kwargs"] = {"$": "dict", "items": []}
+        cache.new_request()
+        with wire.Folder(tmp_path, models=cache) as folder:
+            return student._call(namespace, request, folder)
+
+    call("keep")
+    call("keep")
+    assert seen[1] is seen[0]  # the same bytes, unchanged: the same object
+    for change in ("freeze", "zero", "recompile"):
+        reply = call(change)
+        call("keep")
+        assert seen[-1] is not seen[-2], f"{change}: a changed model was handed out again"
+        assert seen[-1].layers[0].trainable and type(seen[-1].optimizer).__name__ == "Adam"
+        assert np.any(seen[-1].layers[0].kernel.numpy() != 0)
+        if change != "recompile":  # (the grader's copy gets the in-place change, as before)
+            assert "0" in reply["changed"]
+    call("pair", args + args)  # two of the grader's models with the same bytes: two objects
+    assert seen[-2] is not seen[-1]
+
+
+def test_two_batches_at_once_run_students_as_different_user_ids(tmp_path):
+    """A batch holds its sandbox user ids (a lock per id) while it or a worker of it lives; a
+    batch that starts meanwhile takes the next free range."""
+    import time
+
+    first, held = autograde._reserve_uids(2, tmp_path)
+    second, held_by_second = autograde._reserve_uids(2, tmp_path)
+    assert second == first + 2
+    worker = os.fork()  # a worker of the first batch, still grading
+    if worker == 0:
+        time.sleep(3)
+        os._exit(0)
+    for handle in held:  # the batch process itself is done
+        handle.close()
+    third, _ = autograde._reserve_uids(2, tmp_path)
+    assert third == first + 4, "a worker still runs: its ids are not free yet"
+    os.waitpid(worker, 0)
+    fourth, _ = autograde._reserve_uids(2, tmp_path)
+    assert fourth == first
+    assert len(held_by_second) == 2

@@ -74,7 +74,9 @@ class SubmissionResult:
     wall-clock time of the whole submission, ``execute_seconds`` the part spent executing the
     notebook (both processes, kernel start included), ``call_seconds`` the part of that spent
     in the grading interface (fetching the student's names, calling the student's
-    functions). ``sandbox`` is ``"bwrap"``, or ``"none"`` when graded with
+    functions); ``timings`` breaks that down per notebook: the seconds of each test cell
+    (``"tests"``) and of the slowest lookups and calls (``"requests"``: count and seconds).
+    ``sandbox`` is ``"bwrap"``, or ``"none"`` when graded with
     ``--unsafe-no-sandbox``. ``flags`` are findings for the instructor's review (static
     review, repairs, an unsandboxed run); a flagged submission is marked ``flagged`` in the
     gradebook.
@@ -99,6 +101,7 @@ class SubmissionResult:
     sandbox: str = "bwrap"
     late_penalty: float = 0.0
     tests: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
 
     @property
     def flagged(self):
@@ -135,11 +138,12 @@ def read_reports(assignment, *, course_dir=None):
 # ---------------------------------------------------------------------------------------
 
 
-def _free_uid(slot):
-    """A user id for worker ``slot``: no account, no running process."""
+def _free_uid(slot, base=None):
+    """A user id for worker ``slot``: one that no account has."""
     import pwd
 
-    base = int(os.environ.get("COURSEKIT_SANDBOX_UID_BASE", bwrap.UID_BASE))
+    if base is None:
+        base = int(os.environ.get("COURSEKIT_SANDBOX_UID_BASE", bwrap.UID_BASE))
     uid = base + slot
     with contextlib.suppress(KeyError):
         pwd.getpwuid(uid)
@@ -148,6 +152,50 @@ def _free_uid(slot):
             "range for coursekit's grading kernels"
         )
     return uid
+
+
+UID_LOCKS = Path("/run/coursekit")  # (root's) which sandbox user ids running batches hold
+UID_RANGES = 64  # how many ranges of ``jobs`` ids above the base a batch tries
+
+
+def _reserve_uids(jobs, lock_dir=UID_LOCKS):
+    """The first of ``jobs`` consecutive sandbox user ids that no other batch holds, and the
+    open lock files that hold them (``flock``; they go when this process and its workers do).
+
+    Two batches that grade at once (two assignments, or two courses on one machine) never run
+    students' code as the same user id: the second takes the next free range.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> first, held = _reserve_uids(2, folder)
+    >>> second, _ = _reserve_uids(2, folder)
+    >>> second - first
+    2
+    """
+    import fcntl
+
+    lock_dir = Path(lock_dir)
+    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    base = int(os.environ.get("COURSEKIT_SANDBOX_UID_BASE", bwrap.UID_BASE))
+    for attempt in range(UID_RANGES):
+        first, held = base + attempt * jobs, []
+        try:
+            for slot in range(jobs):
+                uid = _free_uid(attempt * jobs + slot, base)
+                handle = (lock_dir / f"uid-{uid}.lock").open("a")
+                held.append(handle)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            for handle in held:
+                handle.close()
+            continue
+        return first, held
+    raise RuntimeError(
+        f"every range of {jobs} sandbox user ids from {base} to {base + UID_RANGES * jobs - 1} "
+        f"is held by another grading batch (locks in {lock_dir}); wait for one to finish"
+    )
 
 
 @dataclass
@@ -392,12 +440,13 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
 
     batch_dir = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     batch_dir.chmod(0o711)
+    uid_locks = []
     try:
         unsafe = not options.get("sandbox", True)
         external = options.get("external")
         uid = None
         if not unsafe and not external and os.geteuid() == 0:
-            uid = [_free_uid(slot) for slot in range(jobs)][0]  # (every slot's must be free)
+            uid, uid_locks = _reserve_uids(jobs)  # (held until this batch's workers are gone)
         isolation = {"sandbox": "external" if external else "bwrap", "uid": uid, "reason": ""}
         if unsafe:
             isolation = {
@@ -500,6 +549,8 @@ def _run_batch(options):  # noqa: C901  (the supervision loop)
                 job.ended = time.monotonic()
                 finished.append((job, os.waitstatus_to_exitcode(status) if status != -1 else -9))
     finally:
+        for handle in uid_locks:  # (a worker still alive keeps its copy, and so the lock)
+            handle.close()
         if not options.get("keep_scratch"):
             shutil.rmtree(batch_dir, ignore_errors=True)
 
@@ -585,6 +636,10 @@ def _finish(job, exit_code, *, course, isolation, options):
         sandbox=isolation.get("sandbox", "bwrap"),
         late_penalty=penalty,
         tests=tests,
+        timings={
+            notebook: {"tests": r.get("test_seconds", {}), "requests": r.get("requests", {})}
+            for notebook, r in reports.items()
+        },
     )
     report_dir = course.reports / assignment
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -430,6 +430,7 @@ class StudentClient:
         self.kc.load_connection_file(km.connection_file)
         self.kc.start_channels()
         self.calls, self.seconds = 0, 0.0
+        self.requests = {}  # "call f" or "lookup a, b" -> [count, seconds], for the report
         self.output = []  # what the student's code printed during the current test cell
         self.errors = []  # (ename, evalue) of errors the kernel reported
         self.missing = []  # packages the student's cells could not import (NumPy-only process)
@@ -461,8 +462,15 @@ class StudentClient:
                     raise wire.WireError("the reply is not a JSON object")
                 yield reply, folder
             finally:
+                seconds = time.perf_counter() - started
                 self.calls += 1
-                self.seconds += time.perf_counter() - started
+                self.seconds += seconds
+                key = (
+                    f"{request['op']} {request.get('name') or ', '.join(request.get('names', ()))}"
+                )
+                entry = self.requests.setdefault(key[:200], [0, 0.0])
+                entry[0] += 1
+                entry[1] += seconds
         shutil.rmtree(folder_path, ignore_errors=True)
 
     def _wait(self, msg_id):
@@ -678,6 +686,11 @@ def _execute_class():  # noqa: C901  (the class body)
                         client.close()
                         report["calls"] = client.calls
                         report["call_seconds"] = round(client.seconds, 3)
+                        slowest = sorted(client.requests.items(), key=lambda item: -item[1][1])
+                        report["requests"] = {
+                            key: [count, round(seconds, 3)]
+                            for key, (count, seconds) in slowest[:30]
+                        }
                         if self._numpy_client is not None:
                             self._numpy_client.close()
                             report["calls"] += self._numpy_client.calls
@@ -743,7 +756,13 @@ def _execute_class():  # noqa: C901  (the class body)
                             namespace.pop(name, None)
                     if is_test(cell):
                         count += 1
+                        started = time.perf_counter()
                         self._run_test(cell, namespace, own, client, count)
+                        # (the report says which tests take the time)
+                        seconds = round(time.perf_counter() - started, 3)
+                        self._events.setdefault("test_seconds", {})[
+                            str(_nbgrader(cell).get("grade_id"))
+                        ] = seconds
             finally:
                 grading._numpy_only_route = previous_hook
 

@@ -105,11 +105,15 @@ class Folder(contextlib.AbstractContextManager):
     links (``O_NOFOLLOW``), new files are created exclusively (``O_EXCL``), and reads are
     size-bounded, so that a process sharing the folder cannot redirect a read or a write to
     a file outside it by swapping in a link. ``scratch`` is a private folder where Keras
-    models are saved and loaded (Keras reads and writes paths, not bytes).
+    models are saved and loaded (Keras reads and writes paths, not bytes). ``models``, when
+    given, decodes every Keras model: ``models(data, trainable, load)`` returns a model for
+    the ``.keras`` bytes ``data`` (``load()`` loads a new one); the student side keeps the
+    models the grader sends there (:mod:`coursekit.grader.student`).
     """
 
-    def __init__(self, path, *, scratch=None):
+    def __init__(self, path, *, scratch=None, models=None):
         self.path = Path(path)
+        self.models = models
         flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
         try:
             self.fd = os.open(self.path, flags)
@@ -276,6 +280,14 @@ def _load_model(data, scratch):
         path.unlink(missing_ok=True)
 
 
+def _decode_model(data, flags, scratch):
+    model = _load_model(data, scratch)
+    if isinstance(flags, list) and len(flags) == len(model.layers):
+        for layer, flag in zip(model.layers, flags, strict=True):
+            layer.trainable = bool(flag)
+    return model
+
+
 def decode(tree, folder, *, _depth=0):
     """The value that :func:`encode` wrote into ``folder`` (a :class:`Folder`)."""
     if _depth > MAX_DEPTH:
@@ -312,12 +324,10 @@ def decode(tree, folder, *, _depth=0):
                 raise WireError("an array file held something else")
             return array if kind == "ndarray" else array[()]
         if kind == "keras":
-            model = _load_model(folder.read(tree["file"]), folder.scratch)
-            flags = tree.get("trainable")
-            if isinstance(flags, list) and len(flags) == len(model.layers):
-                for layer, flag in zip(model.layers, flags, strict=True):
-                    layer.trainable = bool(flag)
-            return model
+            data, flags = folder.read(tree["file"]), tree.get("trainable")
+            load = functools.partial(_decode_model, data, flags, folder.scratch)
+            models = getattr(folder, "models", None)
+            return models(data, flags, load) if models is not None else load()
         if kind == "history":
             import keras
 
