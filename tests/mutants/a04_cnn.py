@@ -7,23 +7,24 @@ alternative; 2 mutants and the 2 alternatives of each graded function ride along
 build_cnn, feature_map_model and activation_maximization need no training (feature maps and
 activation maximisation use the course's pre-trained reference CNN), so their other mutants
 are graded in the unit notebook (``UNIT``): one requirement per sentence of the notebook that
-states one (a row of build_cnn's layer table, the input, the optimizer, the loss; Sequential
-or Functional models, model.inputs[0], shared layers, tuples, unknown names; the 4-D layer,
-integer filter_index and steps, the normalised gradient, the climb, the clip, the shape, the
-same image for the same random_state). Each is graded in a segment of its own (two unit
-submissions hold them all). A segment costs about as much as its tests (the reference CNN
-travels to the student process with every call), and some sentences that the tests do check
-have no mutant yet: the signature's defaults, the pool2 and flatten rows,
-``metrics=["accuracy"]``, the start ``0.5 + 0.1 * noise`` of ``default_rng(random_state)``,
-``training=False`` and the mean of the one channel.
+states one (the signature's defaults, every row of build_cnn's layer table, the input, the
+optimizer, the loss, the metric; Sequential or Functional models, model.inputs[0], shared
+layers, tuples, unknown names; the 4-D layer, integer filter_index and steps, the start
+``0.5 + 0.1 * noise``, inference mode, the mean of the one channel, the normalised gradient,
+the climb, the clip, the shape, the same image for the same random_state). Each is graded in a
+segment of its own (two unit submissions hold them all). A segment costs about as much as its
+tests: the reference CNN travels to the student process with every call, where the student
+side keeps it while no call changes it (``coursekit.grader.student.ModelCache``).
 build_cnn's conv2 mutant shows in feature_map_model's hidden test (it reads a build_cnn
 model's conv2 maps): build_cnn's segments hold a copy of that test.
 
-In all: 28 requirements, 31 mutants (22 in the unit notebook), 7 alternatives; 4 whole-notebook
-and 8 unit submissions (and the reference's unit submission), graded in 6.8 minutes on 2
-cores on 2026-12-07 with other gradings running beside it (the whole-notebook rounds took
-55-83 s each, the unit ones 19-66 s): every submission lost exactly its mutants' tests,
-every alternative got full marks.
+In all: 35 requirements, 39 mutants (30 in the unit notebook), 7 alternatives; 4
+whole-notebook and 2 unit submissions (30 segments), graded on 2 cores on 2026-12-08 in 163 s
+(the whole-notebook rounds took 27-40 s each, the unit submissions 52-60 s): every submission
+lost exactly its mutants' tests, every alternative got full marks. The reference CNN is the
+grader's own (the setup cell loads it), so a mutant that changes it in the student process
+(``ascent-training-mode`` updates batch normalisation's statistics) cannot change what a later
+segment's tests measure.
 """
 
 from mutants import Alternative, Mutant, Requirement
@@ -39,12 +40,19 @@ REQUIREMENTS = {
     "cnn-sequential-compiled": Requirement(
         "It returns a **compiled** `keras.Sequential` model", (D, H)
     ),
+    "cnn-defaults": Requirement(
+        "Write `build_cnn(input_shape=(28, 28, 1), num_classes=10, *, num_filters=32,"
+        " dropout_rate=0.25)`",
+        (D, H),
+    ),
     "cnn-layers": Requirement("with exactly these layers, in this order, with these names", (D, H)),
     "cnn-conv1": Requirement(
         '`conv1` | `Conv2D` with `num_filters` filters of 3 × 3, `padding="same"`, ReLU', (D, H)
     ),
     "cnn-pool1": Requirement("`pool1` | `MaxPooling2D` 2 × 2", (D, H)),
     "cnn-conv2": Requirement("`conv2` | `Conv2D` with `2 * num_filters` filters of 3 × 3", (D, H)),
+    "cnn-pool2": Requirement("`pool2` | `MaxPooling2D` 2 × 2", (D, H)),
+    "cnn-flatten": Requirement("`flatten` | `Flatten`", (D, H)),
     "cnn-dropout": Requirement("`dropout` | `Dropout` with rate `dropout_rate`", (H,)),
     "cnn-predictions": Requirement(
         "`predictions` | `Dense` with `num_classes` units and softmax", (H,)
@@ -58,6 +66,7 @@ REQUIREMENTS = {
         " vectors)",
         (H,),
     ),
+    "cnn-metrics": Requirement('and `metrics=["accuracy"]`', (H,)),
     # the trained model
     "model-made-by-build-cnn": Requirement(
         "Train a model made by your `build_cnn`", ("model_trained",)
@@ -107,7 +116,20 @@ REQUIREMENTS = {
         " naming the received value otherwise.",
         (B,),
     ),
+    "ascent-start": Requirement(
+        "Start from `x = 0.5 + 0.1 * noise`, with the noise drawn by"
+        " `np.random.default_rng(random_state).standard_normal(...)`",
+        (AH,),
+    ),
     "ascent-steps": Requirement("Repeat `steps` times: inside a `tf.GradientTape`", (AB, AH)),
+    "ascent-inference": Requirement(
+        "call the model with `training=False`, so that batch normalisation and dropout work in"
+        " inference mode",
+        (AH,),
+    ),
+    "ascent-one-channel": Requirement(
+        "the **mean over height and width** of channel `filter_index`", (AB, AH)
+    ),
     "ascent-normalised": Requirement(
         "divide the gradient by its root mean square plus `1e-8`", (AB, AH)
     ),
@@ -215,6 +237,40 @@ MUTANTS = {
         "cnn-loss",
         patch=[('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')],
         why="integer labels against 10 probabilities: evaluate raises",
+    ),
+    "cnn-default-16-filters": Mutant(
+        "build_cnn",
+        "cnn-defaults",
+        patch=[("num_filters=32, dropout_rate=0.25):", "num_filters=16, dropout_rate=0.25):")],
+        fails=(D,),
+        why="the hidden tests pass num_filters; the visible one counts the default's parameters",
+    ),
+    "cnn-default-dropout-half": Mutant(
+        "build_cnn",
+        "cnn-defaults",
+        patch=[("num_filters=32, dropout_rate=0.25):", "num_filters=32, dropout_rate=0.5):")],
+        fails=(H,),
+        why="dropout has no parameters: only the default model's rate shows it",
+    ),
+    "cnn-pool2-average": Mutant(
+        "build_cnn",
+        "cnn-pool2",
+        patch=[
+            ('layers.MaxPooling2D(2, name="pool2")', 'layers.AveragePooling2D(2, name="pool2")')
+        ],
+        fails=(H,),
+        why="same shapes and parameters: only the class of pool2 shows it",
+    ),
+    "cnn-flatten-global-pooling": Mutant(
+        "build_cnn",
+        "cnn-flatten",
+        patch=[('layers.Flatten(name="flatten")', 'layers.GlobalAveragePooling2D(name="flatten")')],
+        why="64 numbers instead of 7 x 7 x 64 reach the Dense layer: fewer parameters",
+    ),
+    "cnn-no-metrics": Mutant(
+        "build_cnn",
+        "cnn-metrics",
+        patch=[('        metrics=["accuracy"],\n', "")],
     ),
     # train_model
     "model-by-hand": Mutant(
@@ -371,6 +427,34 @@ MUTANTS = {
         "ascent-arguments",
         patch=[("or not isinstance(steps, int | np.integer) or steps < 1", "or steps < 1")],
         why="steps=2.5 reaches range(), which raises a TypeError",
+    ),
+    "ascent-uniform-start": Mutant(
+        "activation_maximization",
+        "ascent-start",
+        patch=[
+            (
+                "rng.standard_normal((1, *model.input_shape[1:]))",
+                "rng.random((1, *model.input_shape[1:]))",
+            )
+        ],
+        why="a start in [0.5, 0.6]: the climb still works, only the exact one-step image shows it",
+    ),
+    "ascent-training-mode": Mutant(
+        "activation_maximization",
+        "ascent-inference",
+        patch=[("extractor(x, training=False)", "extractor(x, training=True)")],
+        why="batch normalisation uses the statistics of the one image",
+    ),
+    "ascent-all-channels": Mutant(
+        "activation_maximization",
+        "ascent-one-channel",
+        patch=[
+            (
+                "            activation = extractor(x, training=False)[..., filter_index]\n",
+                "            activation = extractor(x, training=False)\n",
+            )
+        ],
+        why="the mean of every channel: the image excites the layer, not the filter",
     ),
     "ascent-raw-gradient": Mutant(
         "activation_maximization",

@@ -3,19 +3,16 @@
 The functions whose tests need no training are fine-grained: one requirement per sentence of
 the notebook that states one, each with a mutant, graded in the unit notebook (``UNIT``: the
 setup cell, the five solution cells and their structure and value tests, no training cell).
-build_autoencoder: its input size, the ReLU code (a sigmoid code is >= 0 too, so the hidden
-test looks for ReLU's exact zeros), the sigmoid output, the encoder on the autoencoder's own
-code layer, the loss (binary cross-entropy or MSE) and the Adam optimizer.
-build_linear_autoencoder: its sizes, no activations (neither a sigmoid output nor Part 1's ReLU
-code), the MSE loss and Adam. add_noise: the stated draw, noise for every pixel, noise_factor
-as the standard deviation, float32, any shape, and the message of the ValueError.
+build_autoencoder: the order of the three models it returns, its input size, the ReLU code (a
+sigmoid code is >= 0 too, so the hidden test looks for ReLU's exact zeros), the sigmoid output,
+the encoder on the autoencoder's own code layer, the decoder's own code input, the loss (binary
+cross-entropy or MSE) and the Adam optimizer. build_linear_autoencoder: its sizes, no
+activations (neither a sigmoid output nor Part 1's ReLU code), the MSE loss and Adam.
+add_noise: the stated draw, noise for every pixel, noise_factor as the standard deviation,
+float32, any shape, and the ValueError: its message, a negative noise_factor, a string.
 build_denoising_autoencoder: its input size and the sigmoid output. reconstruction_errors: the
 mean of the squares, one number per sample, images as well as rows, and the ValueError naming
 both shapes. Each is graded in a segment of its own (two unit submissions hold them all).
-Some sentences have no mutant yet: that build_autoencoder returns the models in the order
-(autoencoder, encoder, decoder) and that the decoder has its own code input (both shown by the
-visible structure test's shapes), and that add_noise rejects a negative or non-numeric
-noise_factor (the message mutant fails both checks).
 
 Every whole-notebook submission trains four models (about a minute on 2 cores), so the whole
 notebook keeps the suite's first, coarse variants: three rounds (one mutant and two
@@ -23,11 +20,10 @@ alternatives per solution cell, training with them) and one mutant alone. A muta
 build_autoencoder that changes training reaches the anomaly detector, which is built with it:
 in a round it would hide what the detector's variant does, so it is ALONE.
 
-In all: 27 requirements, 31 mutants (24 of them unit), 15 alternatives (3 unit); 4
-whole-notebook and 2 unit submissions (27 segments), graded in 107 s on 2 cores on 2026-12-07
-(the rounds took 18-39 s, the unit submissions 9-11 s; with 6 unit submissions of one variant
-per cell the suite took 161 s that day): every variant lost exactly its mutants' tests, every
-alternative got full marks.
+In all: 29 requirements, 35 mutants (28 of them unit), 15 alternatives (3 unit); 4
+whole-notebook and 2 unit submissions (31 segments), graded in 147 s of submissions on 2 cores
+on 2026-12-08 (the rounds took 17-39 s, the unit submissions 10-12 s): every variant lost
+exactly its mutants' tests, every alternative got full marks.
 """
 
 from mutants import Alternative, Mutant, Requirement
@@ -44,6 +40,9 @@ ERRORS_HIDDEN = ("reconstruction_errors_hidden",)
 REQUIREMENTS = {
     # build_autoencoder
     "ae-sizes": Requirement("Write `build_autoencoder(input_dim=784, encoding_dim=32)`", AE_HIDDEN),
+    "ae-order": Requirement(
+        "It returns three models, `(autoencoder, encoder, decoder)`", AE_STRUCTURE
+    ),
     "ae-relu-code": Requirement('`Dense(encoding_dim, activation="relu")` (the code)', AE_HIDDEN),
     "ae-sigmoid-output": Requirement(
         '`Dense(input_dim, activation="sigmoid")` (the reconstruction, in $[0, 1]$ like the '
@@ -52,6 +51,10 @@ REQUIREMENTS = {
     ),
     "ae-encoder": Requirement(
         "`encoder`: a `keras.Model` from the same input to the code", AE_HIDDEN
+    ),
+    "ae-decoder-input": Requirement(
+        "`decoder`: a `keras.Model` with its own input, `keras.Input(shape=(encoding_dim,))`",
+        AE_STRUCTURE,
     ),
     "ae-decoder": Requirement(
         "so that the decoder **shares** the layer (and its weights) with the autoencoder",
@@ -192,6 +195,48 @@ MUTANTS = {
 # Graded in the unit notebook (UNIT): the structure and value tests, no training.
 MUTANTS.update(
     {
+        "ae-order-swapped": Mutant(
+            "build_autoencoder",
+            "ae-order",
+            patch=[
+                (
+                    "    return autoencoder, encoder, decoder\n",
+                    "    return autoencoder, decoder, encoder\n",
+                )
+            ],
+        ),
+        "ae-decoder-on-the-code": Mutant(
+            "build_autoencoder",
+            "ae-decoder-input",
+            patch=[
+                (
+                    'decoder = keras.Model(code_input, decoder_layer(code_input), name="decoder")',
+                    'decoder = keras.Model(inputs, decoder_layer(code), name="decoder")',
+                )
+            ],
+            why="the decoder reads the autoencoder's input: its input shape is (None, 784)",
+        ),
+        "noise-negative-accepted": Mutant(
+            "add_noise",
+            "noise-value-error",
+            patch=[("        or not noise_factor >= 0\n", "")],
+            why="a negative standard deviation is taken as it is: no error",
+        ),
+        "noise-no-type-check": Mutant(
+            "add_noise",
+            "noise-value-error",
+            patch=[
+                (
+                    "    if (\n"
+                    "        isinstance(noise_factor, bool)\n"
+                    "        or not isinstance(noise_factor, numbers.Real)\n"
+                    "        or not noise_factor >= 0\n"
+                    "    ):\n",
+                    "    if noise_factor < 0:\n",
+                )
+            ],
+            why="'0.3' < 0 raises a TypeError, not the ValueError",
+        ),
         # build_autoencoder
         "ae-input-784": Mutant(
             "build_autoencoder",
