@@ -707,6 +707,16 @@ def test_a_model_sent_again_is_the_same_object_until_a_call_changes_it(tmp_path)
             assert "0" in reply["changed"]
     call("pair", args + args)  # two of the grader's models with the same bytes: two objects
     assert seen[-2] is not seen[-1]
+    # (the memory limit counts what is kept: at most max_bytes of .keras files)
+    for max_bytes, kept in ((12, True), (11, False)):
+        small = student.ModelCache(max_bytes=max_bytes)
+        twice = []
+        for _ in range(2):
+            small.new_request()
+            twice.append(
+                small(b"twelve bytes", None, lambda: keras.Sequential([keras.Input((1,))]))
+            )
+        assert (twice[0] is twice[1]) == kept
 
 
 def test_two_batches_at_once_run_students_as_different_user_ids(tmp_path):

@@ -75,8 +75,10 @@ class ModelCache:
     True
     """
 
-    def __init__(self, size=4):
-        self.size, self.entries = size, collections.OrderedDict()
+    def __init__(self, size=4, max_bytes=256 * 1024**2):
+        # (at most ``size`` models, of at most ``max_bytes`` of .keras files together: the
+        # student process's memory limit counts them)
+        self.size, self.max_bytes, self.entries = size, max_bytes, collections.OrderedDict()
         self.handed = set()  # ids of the models handed out in the current request
 
     def new_request(self):
@@ -94,9 +96,11 @@ class ModelCache:
             return entry[0]
         model = load()
         self.handed.add(id(model))
-        if wire._is_keras(model, "Model"):
-            self.entries[key] = (model, _state(model))
-            while len(self.entries) > self.size:
+        if wire._is_keras(model, "Model") and len(data) <= self.max_bytes:
+            self.entries[key] = (model, _state(model), len(data))
+            while len(self.entries) > self.size or (
+                sum(entry[2] for entry in self.entries.values()) > self.max_bytes
+            ):
                 self.entries.popitem(last=False)
         return model
 
