@@ -616,3 +616,35 @@ def test_the_grader_grades_against_a_podkernel_in_a_shared_box(tmp_path):
         assert cli.main([*arguments, "--sandbox", "externally"]) == 2  # a clear error
     finally:
         pod.kill()
+
+
+def test_a_lost_shutdown_request_is_sent_again(tmp_path, monkeypatch):
+    """The student container ends when its kernel does: a kernel that still answers after the
+    grader's shutdown request (here the first request is dropped) is asked again."""
+    from types import SimpleNamespace
+
+    from jupyter_client.utils import run_sync
+
+    from coursekit.grader import execute
+
+    box = tmp_path / "box"
+    pod = subprocess.Popen([sys.executable, "-m", "coursekit.grader.podkernel", str(box)])
+    try:
+        manager = execute._external_manager_class()(box=SimpleNamespace(path=box))
+        run_sync(manager.start_kernel)()
+        real, dropped = type(manager)._control, []
+
+        def control(self, kind, content, timeout=10):
+            if kind == "shutdown_request" and not dropped:
+                dropped.append(kind)
+                return None
+            return real(self, kind, content, timeout)
+
+        monkeypatch.setattr(type(manager), "_control", control)
+        run_sync(manager.shutdown_kernel)(now=True)
+        assert dropped, "the first request was dropped"
+        assert pod.wait(timeout=60) in _ENDED, "the second request ends the kernel"
+    finally:
+        if pod.poll() is None:
+            pod.kill()
+            pod.wait()

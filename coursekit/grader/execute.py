@@ -219,8 +219,9 @@ def _external_manager_class():
 
         is_alive = _async_is_alive
 
-        def _control(self, kind, content):
-            """Send a control message (no signal crosses containers) and wait for its reply."""
+        def _control(self, kind, content, timeout=10):
+            """Send a control message (no signal crosses containers) and wait for its reply;
+            returns the reply, or None when none came in ``timeout`` seconds."""
             from jupyter_client.blocking import BlockingKernelClient
 
             client = BlockingKernelClient(connection_file=self.connection_file)
@@ -229,7 +230,8 @@ def _external_manager_class():
             try:
                 client.control_channel.send(client.session.msg(kind, content=content))
                 with contextlib.suppress(Exception):
-                    client.control_channel.get_msg(timeout=10)
+                    return client.control_channel.get_msg(timeout=timeout)
+                return None
             finally:
                 client.stop_channels()
 
@@ -239,8 +241,17 @@ def _external_manager_class():
         interrupt_kernel = _async_interrupt_kernel
 
         async def _async_shutdown_kernel(self, now=False, restart=False):
+            import asyncio
+
             if self._started:
-                self._control("shutdown_request", {"restart": False})
+                # The student container ends when its kernel does. A kernel that still answers
+                # after the request (one lost on a loaded machine: the pod would wait for its
+                # deadline) gets it again.
+                for _ in range(3):
+                    self._control("shutdown_request", {"restart": False})
+                    await asyncio.sleep(1.0)
+                    if self._control("kernel_info_request", {}, timeout=2) is None:
+                        break
                 self._started = False
 
         shutdown_kernel = _async_shutdown_kernel
